@@ -1,0 +1,1 @@
+"""Samen voor Elkaar: the citizen initiative platform as a Telegram bot with a public website."""

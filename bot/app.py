@@ -1,0 +1,70 @@
+"""Wiring: which handler modules exist, in what order, and the PTB Application around the engine."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.commands import register_commands
+from bot.config import Settings
+from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
+from handlers import cancel, help, language, menu
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    """Register every handler module. The order is the order of the main menu and of /help."""
+    router = Router()
+    menu.register(router)  # /start, /menu, deep links, fallbacks: always first
+    help.register(router)
+    cancel.register(router)
+    language.register(router)
+    return router
+
+
+def build_application(settings: Settings, api_base_url: str | None = None) -> Application:
+    """The PTB Application: one TypeHandler hands every update to the conversation engine."""
+    base_url = (api_base_url or settings.telegram_api_base_url).rstrip("/")
+    file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url + "/file/bot"
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(base_url)
+        .base_file_url(file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .concurrent_updates(PerUserUpdateProcessor(256))
+        .connection_pool_size(64)
+        .pool_timeout(30)
+        .get_updates_connection_pool_size(2)
+        .build()
+    )
+    application.bot_data.settings = settings
+    application.bot_data.router = build_router()
+    application.bot_data.stats = UpdateStats()
+    application.add_handler(TypeHandler(Update, handle_update))
+    return application
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
+    """Initialize the bot, register its commands, and start fetching updates (long polling)."""
+    await application.initialize()
+    await register_commands(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout,
+                                            allowed_updates=ALLOWED_UPDATES)
+
+
+async def stop_application(application: Application) -> None:
+    """Stop fetching updates, let the updates in flight finish, release resources."""
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

@@ -1,0 +1,1 @@
+"""The public web view (aiohttp + Jinja2): server-rendered, accessible, private."""
