@@ -118,11 +118,15 @@ class Router:
         """Route `/start PREFIX...` (e.g. 'i42' for initiative 42) to `callback`."""
         self.deep_links[prefix] = callback
 
+    def for_callback_data(self, data: str) -> Callback | None:
+        """The callback for a button's callback_data (the stale-button answer if none)."""
+        return self.callbacks.get(data.split(":", 1)[0], self.stale_button)
+
     def resolve(self, update: Update, context: BotContext) -> Callback | None:
         """The callback for this update, given the user's conversation state."""
         if update.callback_query is not None:
-            prefix = (update.callback_query.data or "").split(":", 1)[0]
-            return self.callbacks.get(prefix, self.stale_button)
+            context.callback_data = update.callback_query.data or ""
+            return self.for_callback_data(context.callback_data)
         message = update.effective_message
         if message is None:
             return None
@@ -158,6 +162,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         self.citizen: CitizenInfo = CitizenInfo.anonymous()
         self.conversation: Conversation = Conversation(0)
         self.command_args: str = ""
+        self.callback_data: str = ""
         self.notice: str | None = None
         self.notice_alert: bool = False
 
@@ -229,6 +234,16 @@ async def handle_update(update: Update, context: BotContext) -> None:
         await _answer_callback_query(update, context)
         current_locale.reset(locale_token)
         context.bot_data.stats.record(update.update_id, time.perf_counter() - started, failed)
+
+
+async def redirect(update: Update, context: BotContext, data: str) -> StepResult:
+    """Carry on as if the user had pressed a button with callback_data `data`.
+
+    Used to return to what the citizen was doing, e.g. after registering on the way to joining.
+    """
+    context.callback_data = data
+    callback = context.bot_data.router.for_callback_data(data)
+    return await callback(update, context) if callback else None
 
 
 async def _apologise(update: Update, context: BotContext) -> None:

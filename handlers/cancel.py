@@ -42,7 +42,7 @@ async def cancel(update: Update, context: BotContext) -> StepResult:
 
 async def after_cancel(update: Update, context: BotContext) -> StepResult:
     """Resume a parked flow (asking its question again) or discard its answers."""
-    _prefix, action, flow = ((update.callback_query.data or "") + "::").split(":")[:3]
+    _prefix, action, flow = (context.callback_data + "::").split(":")[:3]
     info = context.bot_data.router.flows.get(flow)
     if action == RESUME and info and context.conversation.resume(flow):
         await info.ask(update, context)

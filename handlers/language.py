@@ -25,7 +25,7 @@ async def ask_language(update: Update, context: BotContext) -> StepResult:
 
 async def choose_language(update: Update, context: BotContext) -> StepResult:
     """Store the chosen language and confirm in it."""
-    code = (update.callback_query.data or "").partition(":")[2] if update.callback_query else ""
+    code = context.callback_data.partition(":")[2]
     if code not in SUPPORTED_LOCALES:
         return await ask_language(update, context)
     await citizens.set_language(context.citizen.id, code)
