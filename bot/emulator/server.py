@@ -180,6 +180,8 @@ async def get_updates(request: web.Request, world: World, params: Params) -> Any
     if world.webhook:
         raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                             "use deleteWebhook to delete the webhook first")
+    if world.counters.first_get_updates_at is None:
+        world.counters.first_get_updates_at = time.time()
     offset = int(params.get("offset") or 0)
     limit = min(max(int(params.get("limit") or 100), 1), 100)
     timeout = min(float(params.get("timeout") or 0), 50.0)
@@ -259,6 +261,9 @@ async def send_document(request: web.Request, world: World, params: Params) -> A
 def _append(request: web.Request, world: World, chat: Any, message: ChatMessage) -> dict[str, Any]:
     chat.messages[message.message_id] = message
     world.counters.sent += 1
+    world.counters.last_sent_at = time.time()
+    if world.counters.first_sent_at is None:
+        world.counters.first_sent_at = world.counters.last_sent_at
     chat.touch()
     return message_json(request, chat, message)
 
@@ -630,6 +635,8 @@ async def stats(request: web.Request) -> web.Response:
     return web.json_response({"requests": counters.requests, "sent": counters.sent,
                               "too_many_requests": counters.too_many_requests,
                               "forbidden": counters.forbidden, "bad_requests": counters.bad_requests,
+                              "first_sent_at": counters.first_sent_at, "last_sent_at": counters.last_sent_at,
+                              "first_get_updates_at": counters.first_get_updates_at,
                               "pending_updates": len(request.app[WORLD].updates)})
 
 

@@ -83,6 +83,9 @@ class Counters:
     too_many_requests: int = 0
     forbidden: int = 0
     bad_requests: int = 0
+    first_sent_at: float | None = None  # wall-clock time of the first and last accepted send
+    last_sent_at: float | None = None
+    first_get_updates_at: float | None = None
 
 
 class World:
