@@ -33,6 +33,7 @@ class Citizen(Model):
     reachable = fields.BooleanField(default=True, description="False once the bot is blocked")
     blocked_by_staff = fields.BooleanField(default=False)
     receive_announcements = fields.BooleanField(default=True)
+    coaching_digest_at = fields.DatetimeField(null=True, description="last coaching digest (professionals)")
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField(auto_now_add=True)
 

@@ -49,6 +49,7 @@ class Initiative(Model):
     hidden = fields.BooleanField(default=False, description="hidden by reports or staff")
     members_count = fields.IntField(default=0)
     followers_count = fields.IntField(default=0)
+    join_digest_at = fields.DatetimeField(null=True, description="when the initiator last got a join digest")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     submitted_at = fields.DatetimeField(null=True)
@@ -87,6 +88,7 @@ class Membership(Model):
     offer = fields.JSONField(default=list, description="help offered: list of HelpKind values")
     offer_text = fields.CharField(max_length=500, null=True)
     share_contact = fields.BooleanField(default=False)
+    contact_username = fields.CharField(max_length=64, null=True, description="Telegram username, only with consent")
     notified = fields.BooleanField(default=False, description="included in an initiator digest")
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -133,7 +135,9 @@ class CoachingOffer(Model):
         "models.Citizen", related_name="coaching_offers", on_delete=fields.CASCADE
     )
     status = fields.CharField(max_length=16, default="offered", description="offered|accepted|declined")
+    contact_username = fields.CharField(max_length=64, null=True, description="Telegram username of the professional")
     created_at = fields.DatetimeField(auto_now_add=True)
+    decided_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "coaching_offer"
