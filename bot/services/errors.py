@@ -1,5 +1,7 @@
 """Typed outcomes a domain operation can report; the presentation picks the text."""
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base of every expected, user-facing failure of a domain operation."""
@@ -20,3 +22,11 @@ class InvalidValue(DomainError):
         super().__init__(code)
         self.code = code
         self.limit = limit
+
+
+class TooSoon(NotAllowed):
+    """Allowed again later (a rate limit); `until` is when (an aware datetime)."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"too soon, allowed again at {until.isoformat()}")
+        self.until = until
