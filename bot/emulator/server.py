@@ -511,6 +511,16 @@ async def create_user(request: web.Request) -> web.Response:
     return web.json_response(user.as_telegram())
 
 
+async def create_users_in_bulk(request: web.Request) -> web.Response:
+    """POST {first_id, count, language_code?}: many users who have started the bot (for load tests)."""
+    world = request.app[WORLD]
+    body = await request.json()
+    first_id, count = int(body["first_id"]), min(int(body["count"]), 1_000_000)
+    for user_id in range(first_id, first_id + count):
+        world.add_user(user_id, f"User{user_id}", body.get("language_code")).started = True
+    return web.json_response({"created": count})
+
+
 def _message_update(user: Any, message_id: int, extra: dict[str, Any]) -> dict[str, Any]:
     message = {"message_id": message_id, "from": user.as_telegram(), "date": int(time.time()),
                "chat": {"id": user.id, "type": "private", "first_name": user.first_name}, **extra}
@@ -672,6 +682,7 @@ def create_emulator_app(limits: FloodLimits | None = None, bot_username: str = "
     app.router.add_route("*", "/bot{token}/{method}", bot_api)
     app.router.add_get("/file/bot{token}/{path}", download_file)
     app.router.add_post("/_emulator/users", create_user)
+    app.router.add_post("/_emulator/users/bulk", create_users_in_bulk)
     app.router.add_post("/_emulator/users/{user_id}/messages", user_sends)
     app.router.add_post("/_emulator/users/{user_id}/callbacks", user_presses)
     app.router.add_post("/_emulator/users/{user_id}/block", user_blocks)
