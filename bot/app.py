@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
-from handlers import cancel, help, language, menu
+from handlers import cancel, help, language, menu, profile, registration
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ def build_router() -> Router:
     help.register(router)
     cancel.register(router)
     language.register(router)
+    registration.register(router)  # the profile gate other features use
+    profile.register(router)
     return router
 
 

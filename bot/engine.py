@@ -50,6 +50,7 @@ class Flow(StrEnum):
 END = "END"
 StepResult = Flow | str | None
 Callback = Callable[[Update, "BotContext"], Awaitable[StepResult]]
+Guard = Callable[[Update, "BotContext"], Awaitable[bool]]  # True: the update was dealt with (e.g. refused)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Router:
     fallback: Callback | None = None
     stale_button: Callback | None = None
     chat_member: Callback | None = None
+    guards: list[Guard] = field(default_factory=list)
 
     def command(self, name: str, callback: Callback, description: str | None = None,
                 *, staff_only: bool = False) -> None:
@@ -113,6 +115,10 @@ class Router:
     def flow(self, name: str, label: str, ask: Callback) -> None:
         """Declare a flow: its name for /cancel and "continue" (N_-marked), and how to re-ask a step."""
         self.flows[name] = FlowInfo(name, label, ask)
+
+    def guard(self, guard: Guard) -> None:
+        """Run `guard` before routing every update; when it returns True the update is not routed."""
+        self.guards.append(guard)
 
     def deep_link(self, prefix: str, callback: Callback) -> None:
         """Route `/start PREFIX...` (e.g. 'i42' for initiative 42) to `callback`."""
@@ -220,6 +226,9 @@ async def handle_update(update: Update, context: BotContext) -> None:
             if router.chat_member:
                 await router.chat_member(update, context)
             return
+        for guard in router.guards:  # blocked users, message rate limits (registered by handler modules)
+            if await guard(update, context):
+                return
         context.conversation = await conversations.load(user.id)
         callback = router.resolve(update, context)
         if callback is None:
@@ -244,6 +253,18 @@ async def redirect(update: Update, context: BotContext, data: str) -> StepResult
     context.callback_data = data
     callback = context.bot_data.router.for_callback_data(data)
     return await callback(update, context) if callback else None
+
+
+def begin(context: BotContext, step: Flow, data: dict[str, Any] | None = None) -> Flow:
+    """Enter `step`'s flow with `data` as its answers; a different flow in progress is parked.
+
+    Return `step`, so a callback can end with `return begin(context, Step.FIRST, {...})`.
+    """
+    conversation = context.conversation
+    if conversation.flow is not None and conversation.flow != step.flow:
+        conversation.park()
+    conversation.flow, conversation.step, conversation.data = step.flow, step.value, dict(data or {})
+    return step
 
 
 async def _apologise(update: Update, context: BotContext) -> None:
