@@ -39,6 +39,8 @@ class Settings:
     default_locale: str = "nl"
     publish_immediately: bool = False
     bot_username: str = "SamenVoorElkaarBot"
+    max_initiatives_per_day: int = 3  # per citizen, in any 24 hours; 0 = no limit
+    max_messages_per_minute: int = 30  # per user (staff exempt); 0 = no limit
 
     @property
     def sandbox(self) -> bool:
@@ -134,6 +136,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     if not re.match(r"^[A-Za-z][A-Za-z0-9_]{4,31}$", username):
         raise ConfigError("BOT_USERNAME", "not a Telegram bot username")
 
+    max_initiatives_per_day = _count(get("MAX_INITIATIVES_PER_DAY"), "MAX_INITIATIVES_PER_DAY", 3)
+    max_messages_per_minute = _count(get("MAX_MESSAGES_PER_MINUTE"), "MAX_MESSAGES_PER_MINUTE", 30)
+
     return Settings(
         telegram_bot_token=token,
         telegram_api_base_url=base_url,
@@ -147,7 +152,18 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         default_locale=default_locale,
         publish_immediately=publish in ("true", "1", "yes"),
         bot_username=username,
+        max_initiatives_per_day=max_initiatives_per_day,
+        max_messages_per_minute=max_messages_per_minute,
     )
+
+
+def _count(text: str | None, variable: str, default: int) -> int:
+    """A non-negative whole number (0 switches a limit off)."""
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) > 1_000_000:
+        raise ConfigError(variable, f"{text[:20]!r} is not a whole number from 0 to 1000000")
+    return int(text)
 
 
 def _host_for_url(host: str) -> str:

@@ -32,6 +32,7 @@ class Citizen(Model):
     # reachability and preferences
     reachable = fields.BooleanField(default=True, description="False once the bot is blocked")
     blocked_by_staff = fields.BooleanField(default=False)
+    blocked_notified = fields.BooleanField(default=False, description="the one notice about the block was sent")
     receive_announcements = fields.BooleanField(default=True)
     coaching_digest_at = fields.DatetimeField(null=True, description="last coaching digest (professionals)")
     created_at = fields.DatetimeField(auto_now_add=True)

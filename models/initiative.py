@@ -47,6 +47,8 @@ class Initiative(Model):
     status = fields.CharEnumField(Status, default=Status.DRAFT)
     status_reason = fields.CharField(max_length=1000, null=True)
     hidden = fields.BooleanField(default=False, description="hidden by reports or staff")
+    pending_changes = fields.JSONField(
+        null=True, description="an edit of a published initiative waiting for moderation: fields and since")
     members_count = fields.IntField(default=0)
     followers_count = fields.IntField(default=0)
     join_digest_at = fields.DatetimeField(null=True, description="when the initiator last got a join digest")

@@ -24,6 +24,7 @@ class CitizenInfo:
     is_staff: bool
     registered: bool
     public_name: str | None
+    blocked: bool = False  # blocked by staff: gets one notice, no flow runs
 
     @classmethod
     def anonymous(cls) -> CitizenInfo:
@@ -41,6 +42,7 @@ def _info(citizen: Citizen, settings: Settings, is_new: bool) -> CitizenInfo:
         is_staff=settings.is_staff(citizen.telegram_id),
         registered=citizen.registered_at is not None,
         public_name=citizen.public_name,
+        blocked=citizen.blocked_by_staff,
     )
 
 
@@ -84,3 +86,9 @@ async def set_reachable(telegram_id: int, reachable: bool) -> None:
 async def language_of(telegram_id: int) -> str | None:
     """The language a citizen chose, or None for an unknown Telegram user."""
     return await Citizen.filter(telegram_id=telegram_id).first().values_list("language", flat=True)
+
+
+async def claim_block_notice(citizen_id: int) -> bool:
+    """Whether the one notice about a block is still to be sent (it is marked sent at once)."""
+    return await Citizen.filter(id=citizen_id, blocked_by_staff=True, blocked_notified=False).update(
+        blocked_notified=True) > 0

@@ -30,3 +30,12 @@ class TooSoon(NotAllowed):
     def __init__(self, until: datetime) -> None:
         super().__init__(f"too soon, allowed again at {until.isoformat()}")
         self.until = until
+
+
+class LimitReached(DomainError):
+    """An abuse limit is reached; the citizen may try again after `retry_after` seconds."""
+
+    def __init__(self, code: str, retry_after: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
