@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from bot import cli_subsidies
 from bot.config import ConfigError, Settings, load_settings
 
 
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot and the web view (default; sandbox without a token)")
     commands.add_parser("migrate", help="apply database migrations and load the region's seed data")
     commands.add_parser("check-config", help="validate the configuration and print it (secrets hidden)")
+    cli_subsidies.add_parser(commands)
     return parser
 
 
@@ -61,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     if command == "check-config":
         print(describe(settings))
         return 0
+    if command == "subsidies":
+        return cli_subsidies.run(args, settings)
     if command == "migrate":
         from bot.db import close_database, migrate
 
