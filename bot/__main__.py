@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot and the web view (default; sandbox without a token)")
     commands.add_parser("migrate", help="apply database migrations and load the region's seed data")
     commands.add_parser("check-config", help="validate the configuration and print it (secrets hidden)")
+    seed_demo = commands.add_parser("seed-demo", help="fill the database with demo data (idempotent)")
+    seed_demo.add_argument("--scale", type=int, metavar="N",
+                           help="instead: N initiatives with 10 citizens and 30 memberships each, for benchmarks")
     cli_subsidies.add_parser(commands)
     return parser
 
@@ -75,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_migrate())
         print("database is up to date")
         return 0
+    if command == "seed-demo":
+        from bot.cli_demo import run_seed_demo
+
+        return run_seed_demo(settings.database_url, args.scale)
     from bot.runner import serve
 
     asyncio.run(serve(settings))
