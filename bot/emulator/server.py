@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot.emulator.state import ChatMessage, FloodLimits, World
+from bot.emulator.state import ChatMessage, EmulatedUser, FloodLimits, World
 from bot.telegram_html import MAX_CAPTION, BadRequest, check_reply_markup, check_text
 
 log = logging.getLogger(__name__)
@@ -527,32 +527,34 @@ def _message_update(user: Any, message_id: int, extra: dict[str, Any]) -> dict[s
     return {"message": message}
 
 
-async def user_sends(request: web.Request) -> web.Response:
-    """POST {text} or {photo: true, caption?} or {sticker: true}: the user sends a message."""
-    world = request.app[WORLD]
-    user = _user_or_404(world, request)
-    body = await request.json()
+def user_message(world: World, user: EmulatedUser, *, text: str | None = None,
+                 photo: tuple[str, bytes] | None = None, caption: str | None = None,
+                 sticker: bool = False) -> tuple[int, int]:
+    """The user sends text, a photo (file name, bytes) with an optional caption, or a sticker.
+
+    Returns (update_id, message_id). In-process counterpart of POST /_emulator/users/{id}/messages,
+    used by the sandbox page; raises ValueError for an empty message.
+    """
     chat = world.chats[user.id]
     message_id = next(world.message_ids)
     extra: dict[str, Any] = {}
     stored = ChatMessage(message_id, False, int(time.time()))
-    if body.get("photo"):
+    if photo is not None:
         file_id = f"userphoto-{message_id}"
-        world.files[file_id] = ("photo.jpg", b"\xff\xd8\xff\xe0 emulated photo")
+        world.files[file_id] = photo
         extra["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 640, "height": 480,
-                           "file_size": 20}]
+                           "file_size": len(photo[1])}]
         stored.photo = file_id
-        if body.get("caption"):
-            extra["caption"] = stored.visible_text = str(body["caption"])
-    elif body.get("sticker"):
+        if caption:
+            extra["caption"] = stored.visible_text = str(caption)
+    elif sticker:
         extra["sticker"] = {"file_id": f"sticker-{message_id}", "file_unique_id": f"s{message_id}",
                             "type": "regular", "width": 512, "height": 512, "is_animated": False,
                             "is_video": False, "emoji": "👍"}
         stored.sticker = True
     else:
-        text = str(body.get("text", ""))
         if not text:
-            raise web.HTTPBadRequest(text="a message needs text, photo or sticker")
+            raise ValueError("a message needs text, photo or sticker")
         extra["text"] = stored.text = stored.visible_text = text
         if text.startswith("/"):
             command = text.split()[0]
@@ -563,7 +565,43 @@ async def user_sends(request: web.Request) -> web.Response:
     chat.messages[message_id] = stored
     chat.touch()
     update_id = world.push_update(_message_update(user, message_id, extra))
+    return update_id, message_id
+
+
+async def user_sends(request: web.Request) -> web.Response:
+    """POST {text} or {photo: true, caption?} or {sticker: true}: the user sends a message."""
+    world = request.app[WORLD]
+    user = _user_or_404(world, request)
+    body = await request.json()
+    photo = ("photo.jpg", b"\xff\xd8\xff\xe0 emulated photo") if body.get("photo") else None
+    try:
+        update_id, message_id = user_message(world, user, text=str(body.get("text", "")), photo=photo,
+                                             caption=body.get("caption"), sticker=bool(body.get("sticker")))
+    except ValueError as error:
+        raise web.HTTPBadRequest(text=str(error)) from error
     return web.json_response({"update_id": update_id, "message_id": message_id})
+
+
+def user_press(world: World, user: EmulatedUser, message_id: int, data: str, bot_username: str) -> tuple[int, str]:
+    """The user presses an inline button; returns (update_id, callback_query_id).
+
+    In-process counterpart of POST /_emulator/users/{id}/callbacks (any data may be forged);
+    raises LookupError when the chat has no such message.
+    """
+    message = world.chats[user.id].messages.get(message_id)
+    if message is None:
+        raise LookupError("no such message")
+    query_id = str(next(world.callback_ids))
+    world.callback_answers[query_id] = {"answered": False, "user_id": user.id, "text": None}
+    bot = {"id": 1, "is_bot": True, "first_name": "Samen voor Elkaar", "username": bot_username}
+    message_json_ = {"message_id": message.message_id, "from": bot, "date": message.date,
+                     "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+                     "text": message.visible_text or ""}
+    if message.reply_markup:
+        message_json_["reply_markup"] = message.reply_markup
+    update = {"callback_query": {"id": query_id, "from": user.as_telegram(), "chat_instance": str(user.id),
+                                 "message": message_json_, "data": str(data)}}
+    return world.push_update(update), query_id
 
 
 async def user_presses(request: web.Request) -> web.Response:
@@ -571,21 +609,11 @@ async def user_presses(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     user = _user_or_404(world, request)
     body = await request.json()
-    chat = world.chats[user.id]
-    message = chat.messages.get(int(body["message_id"]))
-    if message is None:
-        raise web.HTTPNotFound(text="no such message")
-    query_id = str(next(world.callback_ids))
-    world.callback_answers[query_id] = {"answered": False, "user_id": user.id, "text": None}
-    bot = {"id": 1, "is_bot": True, "first_name": "Samen voor Elkaar", "username": request.app[BOT_USERNAME]}
-    message_json_ = {"message_id": message.message_id, "from": bot, "date": message.date,
-                     "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
-                     "text": message.visible_text or ""}
-    if message.reply_markup:
-        message_json_["reply_markup"] = message.reply_markup
-    update = {"callback_query": {"id": query_id, "from": user.as_telegram(), "chat_instance": str(user.id),
-                                 "message": message_json_, "data": str(body["data"])}}
-    update_id = world.push_update(update)
+    try:
+        update_id, query_id = user_press(world, user, int(body["message_id"]), str(body["data"]),
+                                         request.app[BOT_USERNAME])
+    except LookupError as error:
+        raise web.HTTPNotFound(text=str(error)) from error
     return web.json_response({"update_id": update_id, "callback_query_id": query_id})
 
 
