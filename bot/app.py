@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
-from handlers import cancel, help, language, menu, profile, registration
+from handlers import cancel, help, idea, language, menu, mine, profile, registration
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ def build_router() -> Router:
     language.register(router)
     registration.register(router)  # the profile gate other features use
     profile.register(router)
+    idea.register(router)  # the idea wizard (its drafts and the compare step)
+    mine.register(router)  # /mine: the citizen's own initiatives
     return router
 
 

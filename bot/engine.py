@@ -73,6 +73,7 @@ class FlowInfo:
     name: str
     label: str  # N_-marked, e.g. "your idea"
     ask: Callback  # asks the question of the current step again (used when resuming)
+    discard: Callback | None = None  # cleans up when the parked answers are discarded (optional)
 
 
 @dataclass
@@ -112,9 +113,13 @@ class Router:
         self.menu.append(MenuEntry(order, label, data))
         self.menu.sort(key=lambda entry: entry.order)
 
-    def flow(self, name: str, label: str, ask: Callback) -> None:
-        """Declare a flow: its name for /cancel and "continue" (N_-marked), and how to re-ask a step."""
-        self.flows[name] = FlowInfo(name, label, ask)
+    def flow(self, name: str, label: str, ask: Callback, discard: Callback | None = None) -> None:
+        """Declare a flow: its name for /cancel and "continue" (N_-marked), and how to re-ask a step.
+
+        `discard`, if given, runs when the citizen discards the flow's parked answers (it can read
+        them in `context.conversation.parked[name]`), e.g. to delete a draft stored elsewhere.
+        """
+        self.flows[name] = FlowInfo(name, label, ask, discard)
 
     def guard(self, guard: Guard) -> None:
         """Run `guard` before routing every update; when it returns True the update is not routed."""

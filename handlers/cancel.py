@@ -47,6 +47,8 @@ async def after_cancel(update: Update, context: BotContext) -> StepResult:
     if action == RESUME and info and context.conversation.resume(flow):
         await info.ask(update, context)
         return None
+    if action == DISCARD and info and info.discard and flow in context.conversation.parked:
+        await info.discard(update, context)
     if action == DISCARD and context.conversation.discard(flow):
         await show(update, context, _("Your answers are discarded.") + " " + _("What would you like to do?"),
                    main_menu(context))

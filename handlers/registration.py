@@ -61,17 +61,16 @@ async def require_profile(update: Update, context: BotContext, then: str) -> Ste
         step = Step(conversation.step)
     else:
         step = begin(context, Step.NAME, {"then": then})
-    await send(update, context, _("First a short profile: {total} quick questions, about a minute. "
-                                  "Others only see your public name and municipality.", total=TOTAL))
-    await ask(update, context, step)
+    await ask(update, context, step, _("First a short profile: {total} quick questions, about a minute. "
+                                       "Others only see your public name and municipality.", total=TOTAL) + "\n\n")
     return step
 
 
 # --- the questions -------------------------------------------------------------------------------
 
-async def ask(update: Update, context: BotContext, step: Step) -> None:
-    """Ask the question of `step`."""
-    await ASKS[step](update, context)
+async def ask(update: Update, context: BotContext, step: Step, intro: str = "") -> None:
+    """Ask the question of `step` (after an `intro`, if given)."""
+    await ASKS[step](update, context, intro=intro)
 
 
 async def ask_again(update: Update, context: BotContext) -> StepResult:
@@ -81,29 +80,29 @@ async def ask_again(update: Update, context: BotContext) -> StepResult:
     return None
 
 
-async def ask_name(update: Update, context: BotContext) -> None:
+async def ask_name(update: Update, context: BotContext, intro: str = "") -> None:
     """Ask for the public name, offering the Telegram first name as a button."""
     first = context.citizen.first_name.strip()
     offer = [button(_("Use “{name}”", name=first[:40]), f"{PREFIX}:tg")] if len(first) >= 2 else []
     await show(update, context,
-               steps.question(_("What name may others see?"),
+               intro + steps.question(_("What name may others see?"),
                               _("Your first name is fine, or first name and initial, like “Anna B.”."), 1, TOTAL),
                keyboard(offer))
 
 
-async def ask_municipality(update: Update, context: BotContext, page: int = 0) -> None:
+async def ask_municipality(update: Update, context: BotContext, page: int = 0, intro: str = "") -> None:
     """Ask for the municipality: paged buttons, or type its name."""
     choices = await places.municipalities()
     await show(update, context,
-               steps.question(_("Which municipality do you live or work in?"),
+               intro + steps.question(_("Which municipality do you live or work in?"),
                               _("Choose it below, or type its name, e.g. “Zwolle”."), 2, TOTAL),
                keyboard(*steps.municipality_rows(PREFIX, choices, page), steps.nav_row(PREFIX)))
 
 
-async def ask_role(update: Update, context: BotContext) -> None:
+async def ask_role(update: Update, context: BotContext, intro: str = "") -> None:
     """Ask whether they take part as a resident or for an organisation."""
     await show(update, context,
-               steps.question(_("Do you take part as a resident, or on behalf of an organisation?"),
+               intro + steps.question(_("Do you take part as a resident, or on behalf of an organisation?"),
                               _("Professionals, like a community worker or a housing association, "
                                 "can also offer help to initiatives."), 3, TOTAL),
                keyboard([button(_("🏠 Resident"), f"{PREFIX}:role:{Role.RESIDENT}")],
@@ -111,28 +110,28 @@ async def ask_role(update: Update, context: BotContext) -> None:
                         steps.nav_row(PREFIX)))
 
 
-async def ask_organisation(update: Update, context: BotContext) -> None:
+async def ask_organisation(update: Update, context: BotContext, intro: str = "") -> None:
     """Ask for the organisation's name."""
     await show(update, context,
-               steps.question(_("What is the name of your organisation?"),
+               intro + steps.question(_("What is the name of your organisation?"),
                               _("For example “Welzijn Enschede” or “Stichting Groen Doen”."), 3, TOTAL),
                keyboard(steps.nav_row(PREFIX)))
 
 
-async def ask_email(update: Update, context: BotContext) -> None:
+async def ask_email(update: Update, context: BotContext, intro: str = "") -> None:
     """Ask for an e-mail address (optional)."""
     await show(update, context,
-               steps.question(_("What is your e-mail address? (optional)"),
+               intro + steps.question(_("What is your e-mail address? (optional)"),
                               _("Only used to reach you about your initiatives, never shown to others. "
                                 "Like name@example.nl."), 4, TOTAL),
                keyboard(steps.nav_row(PREFIX, skip=True)))
 
 
-async def ask_consent(update: Update, context: BotContext) -> None:
+async def ask_consent(update: Update, context: BotContext, intro: str = "") -> None:
     """Ask for consent to the privacy statement (required)."""
     url = html.escape(f"{context.settings.public_url}/privacy", quote=True)
     await show(update, context,
-               steps.question(_("Do you agree with our privacy statement?"),
+               intro + steps.question(_("Do you agree with our privacy statement?"),
                               _("We keep your profile to connect you with initiatives; you can remove it "
                                 "at any time. Read the <a href=\"{url}\">privacy statement</a>.", url=url),
                               5, TOTAL),

@@ -9,15 +9,24 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.engine import STALE_BUTTON_NOTICE, BotContext, StepResult
-from bot.i18n import _
+from bot.i18n import N_, _, current_locale
 from bot.replies import button, esc, keyboard, rows_of, send
 from bot.services import places
 from bot.services.errors import InvalidValue
+from bot.services.initiatives import format_budget
 from bot.services.places import Place
+from models.initiative import HelpKind
 
 PAGE_SIZE = 10
 BACK = "back"
 SKIP = "skip"
+HELP_LABELS = {
+    HelpKind.VOLUNTEERS: N_("🙋 Volunteers"),
+    HelpKind.MONEY: N_("💶 Money"),
+    HelpKind.PLACE: N_("🏠 A place"),
+    HelpKind.KNOWLEDGE: N_("🎓 Knowledge or advice"),
+    HelpKind.MATERIALS: N_("🧰 Materials"),
+}
 
 
 def question(text: str, tip: str | None = None, number: int | None = None, total: int | None = None) -> str:
@@ -75,8 +84,8 @@ def invalid(error: InvalidValue, length: int | None = None) -> str:
     if error.code in ("budget", "budget_format"):
         return _("I could not read that as an amount. Type a number of euros, like 2500 or € 2.500,50.")
     if error.code == "budget_too_high":
-        return _("That amount is higher than we can handle here (at most € {limit}). Please check it.",
-                 limit=f"{error.limit:,}".replace(",", "."))
+        return _("That amount is higher than we can handle here (at most {limit}). Please check it.",
+                 limit=format_budget((error.limit or 0) * 100, current_locale.get()))
     return _("That answer cannot be used. Please try again.")
 
 
@@ -103,6 +112,26 @@ def municipality_rows(prefix: str, choices: list[Place], page: int) -> list[list
     if page < pages - 1:
         paging.append(button(_("more") + " ›", f"{prefix}:mp:{page + 1}"))
     return [*rows, paging]
+
+
+def help_rows(prefix: str, selected: list[str]) -> list[list[InlineKeyboardButton]]:
+    """Toggle buttons for the kinds of help ('prefix:h:KIND', ✓ when selected) and 'Done' ('prefix:done')."""
+    toggles = [button(("✓ " if kind in selected else "") + _(label), f"{prefix}:h:{kind}")
+               for kind, label in HELP_LABELS.items()]
+    return [*rows_of(toggles, 2), [button(_("Done ✓"), f"{prefix}:done")]]
+
+
+def toggled(selected: list[str], data: str) -> list[str] | None:
+    """The selection after pressing 'prefix:h:KIND' (None for an unknown kind)."""
+    kind = data.rsplit(":", 1)[-1]
+    if kind not in HELP_LABELS:
+        return None
+    return [k for k in selected if k != kind] if kind in selected else [*selected, kind]
+
+
+def help_names(kinds: list[str]) -> str:
+    """The kinds of help, named for people: 'volunteers, money' (labels without their emoji)."""
+    return ", ".join(_(HELP_LABELS[HelpKind(kind)]).split(" ", 1)[-1] for kind in kinds if kind in HELP_LABELS)
 
 
 def page_of(data: str) -> int:
