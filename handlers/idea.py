@@ -290,9 +290,10 @@ def summary_text(draft: InitiativeInfo, locale: str) -> str:
     """The draft, every field named (values escaped)."""
     none = "—"
     budget = initiatives.format_budget(draft.budget_cents, locale) if draft.budget_cents is not None else none
+    title = "<b>" + esc(draft.title) + "</b>"
     return "\n".join([
         "<b>" + _("Your idea — ready to submit?") + "</b>", "",
-        "📌 " + _("Title: {value}", value=f"<b>{esc(draft.title)}</b>"),
+        "📌 " + _("Title: {value}", value=title),
         "🏷 " + _("Theme: {value}", value=esc(draft.theme.name(locale)) if draft.theme else none),
         "📍 " + _("Municipality: {value}", value=esc(draft.municipality or none)),
         "📝 " + _("Description: {value}", value=clip(draft.description, 2000) or none),

@@ -130,3 +130,19 @@ async def test_fifty_users_at_once_each_handled_in_order(citizen, bot):
         assert len(messages) == 4
         for message, start in zip(messages, expected, strict=True):
             assert start in message["visible_text"]
+
+
+async def test_a_restart_between_two_steps_of_a_flow_loses_nothing(citizen, bot):
+    bob = await citizen(1002, "Bob", "en")
+    await bob.send("/profile")  # registration: step 1 of 5
+    await bob.send("Bob B.")
+    await bot.restart()  # a new process: nothing kept in memory
+    shown = await bob.send("Zwolle")  # the answer to step 2 reaches the new process
+    assert "Step 3 of 5" in texts(shown)
+    await bot.restart()
+    await bob.press("Resident")
+    await bob.press("Skip")
+    await bob.press("I agree")
+    saved = await CitizenRow.get(telegram_id=1002).prefetch_related("municipality")
+    assert saved.public_name == "Bob B." and saved.municipality.name == "Zwolle"
+    assert saved.registered_at is not None

@@ -161,3 +161,220 @@ async def test_back_skip_keep_and_edit_from_summary_then_published_at_once(publi
     assert row.help_needed == ["money", "knowledge"] and row.photo_file_id is None
     assert row.municipality.name == "Kampen" and row.theme.slug == "together"
     assert row.status == Status.PUBLISHED and row.published_at is not None
+
+
+async def test_dutch_citizen_registers_on_the_way_and_submits(citizen):
+    anna = await citizen(1001, "Anna", "nl")
+    await anna.send("/start")
+    shown = await anna.press("Nieuw idee")
+    assert "Eerst een kort profiel" in texts(shown) and "Stap 1 van 5" in texts(shown)
+    await anna.send("Anna de Vries")
+    shown = await anna.send("Enschde")
+    assert "📍 Enschede" in texts(shown)
+    await anna.press("Bewoner")
+    await anna.send("anna@example.nl")
+    shown = await anna.press("Ik ga akkoord")
+    assert "Laten we je idee samen uitwerken" in texts(shown) and "Stap 1 van 8" in texts(shown)
+    assert "Hoe heet je idee?" in texts(shown) and "💡 Kort en concreet" in texts(shown)
+
+    await anna.send("Moestuin voor de buurt")
+    shown = await anna.press("Groen en natuur")
+    assert "Stap 3 van 8" in texts(shown) and "✓ Enschede" in labels(shown)
+    shown = await anna.send("hengelo")
+    assert "Stap 4 van 8" in texts(shown)
+    await anna.send("We maken van het lege veldje aan de Parkweg een tuin waar buren samen groenten kweken.")
+    await anna.send("Iedereen in de wijk")
+    await anna.press("Vrijwilligers")
+    await anna.press("Een plek")
+    shown = await anna.press("Klaar")
+    assert "Stap 7 van 8" in texts(shown) and "Overslaan ›" in labels(shown)
+    shown = await anna.send("€ 2.500")
+    assert "Stap 8 van 8" in texts(shown)
+    shown = await anna.press("Overslaan")
+    summary = texts(shown)
+    assert "Je idee — klaar om in te dienen?" in summary
+    for expected in ("Titel: Moestuin voor de buurt", "Thema: Groen en natuur", "Gemeente: Hengelo",
+                     "Voor wie: Iedereen in de wijk", "Hulp nodig: Vrijwilligers, Een plek", "Begroting: €\xa02.500",
+                     "Foto: —"):
+        assert expected in summary
+    shown = await anna.press("Mijn idee indienen")
+    assert "is ingediend" in texts(shown)
+
+    row = await draft_of(1001)
+    assert (row.title, row.theme.slug, row.municipality.name) == ("Moestuin voor de buurt", "nature", "Hengelo")
+    assert row.description == "We maken van het lege veldje aan de Parkweg een tuin waar buren samen groenten kweken."
+    assert row.audience == "Iedereen in de wijk"
+    assert row.help_needed == ["volunteers", "place"]
+    assert row.budget_cents == 250000 and row.photo_file_id is None
+    assert row.status == Status.SUBMITTED and row.initiator_name == "Anna de Vries"
+    profile = await CitizenRow.get(telegram_id=1001).prefetch_related("municipality")
+    assert profile.municipality.name == "Enschede" and profile.email == "anna@example.nl"
+
+
+async def walk_to_photo(person, title: str, description: str) -> None:
+    await person.send("/idea")
+    await person.send(title)
+    await person.press("Green spaces and nature")
+    await person.press("✓ ")
+    await person.send(description)
+    await person.press("Skip")
+    await person.press("Volunteers")
+    await person.press("Done")
+    await person.press("Skip")
+
+
+async def test_similar_initiatives_join_instead_or_mine_is_different(citizen):
+    garden = await published("MOESTÚIN in de wijk", "Een gezamenlijke moestuin waar buren groenten kweken.",
+                             members=4)
+    also = await published("Buurtmoestuin De Groene Vingers", "Bewoners telen samen groenten in een moestuin.")
+    await published("Repair café", "Elke maand repareren vrijwilligers kapotte spullen.")
+    hidden = await published("Moestuin verborgen", "Een moestuin met groenten.")
+    hidden.hidden = True
+    await hidden.save()
+    await registered(1004, "Dirk", "en")
+    dirk = await citizen(1004, "Dirk", "en")
+    await walk_to_photo(dirk, "Moestuin voor de buurt",
+                        "We willen een gezamenlijke moestuin aanleggen waar buren samen groenten kweken.")
+    shown = await dirk.press("Skip")
+    compare = texts(shown)
+    assert "these initiatives look like yours" in compare
+    assert "MOESTÚIN in de wijk — Enschede · 👥 4" in compare and "Buurtmoestuin" in compare
+    assert "Repair café" not in compare and "verborgen" not in compare
+    assert compare.index("MOESTÚIN") < compare.index("Buurtmoestuin")
+    assert labels(shown)[:2] == ["🤝 Join 1 instead", "🤝 Join 2 instead"]
+    assert "✏️ Mine is different" in labels(shown)
+
+    shown = await dirk.press("Join 1 instead")
+    assert (await dirk.callback_notice())["text"] == "Your draft is kept: continue it any time with 💡 New idea."
+    assert "How would you like to help?" in texts(shown)  # the join flow of that initiative
+    assert str(garden.id) in (await dirk.user.bot_messages())[-1]["reply_markup"]["inline_keyboard"][0][0][
+        "callback_data"]
+    draft = await draft_of(1004)
+    assert draft.status == Status.DRAFT and draft.title == "Moestuin voor de buurt"
+
+    await dirk.send("/cancel")
+    shown = await dirk.send("/idea")
+    assert "You have a draft idea: “Moestuin voor de buurt”" in texts(shown)
+    shown = await dirk.press("Continue my draft")
+    assert "these initiatives look like yours" in texts(shown)
+    shown = await dirk.press("Mine is different")
+    assert "ready to submit?" in texts(shown)
+    await dirk.press("Submit")
+    assert (await draft_of(1004)).status == Status.SUBMITTED
+    assert also.id != garden.id
+
+
+async def test_no_similar_initiatives_skips_the_compare_step(citizen):
+    await published("Repair café", "Elke maand repareren vrijwilligers kapotte spullen samen met bewoners.")
+    await registered(1005, "Eva", "en")
+    eva = await citizen(1005, "Eva", "en")
+    await walk_to_photo(eva, "Speeltuin opknappen", "De speeltuin in onze straat is versleten en moet opgeknapt.")
+    shown = await eva.press("Skip")
+    assert "ready to submit?" in texts(shown) and "look like yours" not in texts(shown)
+
+
+async def test_the_draft_survives_a_restart_and_cancel_and_is_gone_when_discarded(citizen, bot):
+    await registered(1006, "Finn", "en")
+    finn = await citizen(1006, "Finn", "en")
+    await finn.send("/idea")
+    await finn.send("Bench in the park")
+    await finn.press("Traffic and safety")
+    await bot.restart()
+    shown = await finn.send("Zwolle")  # the answer to step 3, after the restart
+    assert "Step 4 of 8" in texts(shown)
+    assert (await draft_of(1006)).municipality_id == (await Municipality.get(name="Zwolle")).id
+
+    shown = await finn.send("/cancel")
+    assert "your idea" in texts(shown)
+    await bot.restart()
+    await finn.send("/start")  # coming back after a while
+    shown = await finn.press("New idea")
+    assert "You have a draft idea: “Bench in the park”" in texts(shown)
+    shown = await finn.press("Continue my draft")
+    assert "Step 4 of 8" in texts(shown)
+    await finn.send("A bench for older people to rest on during their walk around the park.")
+
+    await finn.send("/cancel")
+    shown = await finn.press("Discard my answers")
+    assert "discarded" in texts(shown)
+    assert await Initiative.filter(title="Bench in the park").count() == 0
+    shown = await finn.send("/idea")
+    assert "Step 1 of 8" in texts(shown) and "draft" not in texts(shown).split("Step 1")[0].replace(
+        "your draft is kept", "")
+
+
+async def test_a_lost_conversation_still_offers_the_draft_at_its_first_open_question(citizen):
+    await registered(1007, "Gijs", "en")
+    gijs = await citizen(1007, "Gijs", "en")
+    await gijs.send("/idea")
+    await gijs.send("Bench in the park")
+    await gijs.send("/profile")
+    await gijs.press("✏️ Name")  # another flow replaces the wizard in the conversation
+    await gijs.send("Gijs B.")
+    shown = await gijs.send("/idea")
+    assert "You have a draft idea" in texts(shown)
+    shown = await gijs.press("Continue my draft")
+    assert "Step 2 of 8" in texts(shown)  # the theme is the first question without an answer
+    shown = await gijs.send("/idea")
+    assert "Step 2 of 8" in texts(shown)  # inside the wizard, /idea asks the current question again
+    await gijs.press("Green spaces")
+    await gijs.send("/cancel")
+    await gijs.send("/idea")
+    shown = await gijs.press("Discard it and start a new idea")
+    assert "Step 1 of 8" in texts(shown) and "Now:" not in texts(shown)
+    assert await Initiative.filter(title="Bench in the park").count() == 0
+
+
+async def test_bad_input_is_explained_and_the_draft_kept(citizen):
+    await registered(1008, "Hans", "en")
+    hans = await citizen(1008, "Hans", "en")
+    await hans.send("/idea")
+    assert "I can only read text here" in texts(await hans.send_sticker())
+    assert "I can only read text here" in texts(await hans.send_photo("a caption"))
+    assert "at least 5 characters" in texts(await hans.send("Hi"))
+    assert "at most 100 characters, yours has 101" in texts(await hans.send("x" * 101))
+    assert await Initiative.filter(initiator__telegram_id=1008).count() == 0
+    await hans.send("x" * 100)
+    shown = await hans.send("a theme typed in")
+    assert "Please choose one of the buttons." in texts(shown) and "Which theme" in texts(shown)
+    message_id = shown[-1]["message_id"]
+    await hans.press_data(message_id, "idea:th:999999")  # a forged theme
+    assert "Which theme" in await hans.last_text() or "cannot be used" in await hans.last_text()
+    assert (await draft_of(1008)).theme_id is None
+    await hans.press("Arts and culture")
+    shown = await hans.send("Amsterdam")
+    assert "“Amsterdam” is not a municipality in Overijssel" in texts(shown)
+    await hans.press_data(message_id, "idea:th:1")  # an old theme button, now stale
+    assert (await hans.callback_notice())["text"] == "This button is no longer active."
+    assert (await draft_of(1008)).theme.slug == "culture"
+    await hans.send("Olst Wijhe")
+    assert "at least 30 characters" in texts(await hans.send("Too short."))
+    assert "at most 2000 characters, yours has 2001" in texts(await hans.send("y" * 2001))
+    assert "I can only read text here" in texts(await hans.send_photo())
+    await hans.send("d" * 2000)
+    assert "at most 500 characters" in texts(await hans.send("z" * 501))
+    await hans.press("Skip")
+    await hans.press("Done")
+    assert (await hans.callback_notice())["text"] == "Choose at least one kind of help."
+    await hans.press("Money")
+    await hans.press("Done")
+    for bad in ("lots", "12.34.5", "2,50,0", "-5", "1e5"):
+        assert "I could not read that as an amount" in texts(await hans.send(bad))
+    assert "at most €10,000,000" in texts(await hans.send("99999999999"))
+    await hans.press("Skip")
+    assert "Please send a photo" in texts(await hans.send("here is my photo"))
+    draft = await draft_of(1008)
+    assert draft.title == "x" * 100 and draft.description == "d" * 2000 and draft.budget_cents is None
+    assert draft.municipality.name == "Olst-Wijhe" and draft.theme.slug == "culture"
+    assert draft.status == Status.DRAFT
+
+
+async def test_html_and_emoji_round_trip_into_messages(citizen):
+    await registered(1009, "Ilse", "en")
+    ilse = await citizen(1009, "Ilse", "en")
+    await walk_to_photo(ilse, TITLE, DESCRIPTION)
+    shown = await ilse.press("Skip")
+    assert f"Title: {TITLE}" in texts(shown) and f"Description: {DESCRIPTION}" in texts(shown)
+    assert "&lt;b&gt;" in shown[-1]["text"]  # escaped in the HTML that was sent
+    row = await draft_of(1009)
+    assert row.title == TITLE and row.description == DESCRIPTION
