@@ -122,7 +122,7 @@ async def text_received(update: Update, context: BotContext) -> StepResult:
     message = update.effective_message
     text = (message.caption if photo else steps.text_of(update)) if message else None
     if text is None and photo is None:
-        await send(update, context, steps.not_text())
+        await send(update, context, _("Send the text of your update, or a photo with a caption."))
         return None
     try:
         cleaned = initiative_updates.clean_text(text, with_photo=photo is not None)
