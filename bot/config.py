@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +40,19 @@ class Settings:
     default_locale: str = "nl"
     publish_immediately: bool = False
     bot_username: str = "SamenVoorElkaarBot"
+    log_level: str = "INFO"
+    log_format: str = "logfmt"  # or json
     max_initiatives_per_day: int = 3  # per citizen, in any 24 hours; 0 = no limit
     max_messages_per_minute: int = 30  # per user (staff exempt); 0 = no limit
+    join_digest_seconds: int = 3600  # at most one join digest per initiative in this time
+    coaching_digest_seconds: int = 86400  # at most one coaching digest per professional in this time
+    update_interval_seconds: int = 86400  # at most one initiative update in this time
+    digest_check_seconds: float = 60.0  # how often the digest job looks for work
+    delivery_rate: float = 30.0  # outbox messages per second overall (Telegram: about 30)
+    delivery_paid_rate: float = 1000.0  # the same with allow_paid_broadcast (Telegram: up to 1000)
+    delivery_chat_interval: float = 1.0  # seconds between two messages to one chat
+    delivery_concurrency: int = 8  # outbox requests in flight at once (also the most a crash can duplicate)
+    delivery_retry_seconds: float = 5.0  # first wait after a network error or 5xx; doubles each attempt
 
     @property
     def sandbox(self) -> bool:
@@ -136,6 +148,13 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     if not re.match(r"^[A-Za-z][A-Za-z0-9_]{4,31}$", username):
         raise ConfigError("BOT_USERNAME", "not a Telegram bot username")
 
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
+    log_format = (get("LOG_FORMAT") or "logfmt").lower()
+    if log_format not in ("logfmt", "json"):
+        raise ConfigError("LOG_FORMAT", "must be logfmt or json")
+
     max_initiatives_per_day = _count(get("MAX_INITIATIVES_PER_DAY"), "MAX_INITIATIVES_PER_DAY", 3)
     max_messages_per_minute = _count(get("MAX_MESSAGES_PER_MINUTE"), "MAX_MESSAGES_PER_MINUTE", 30)
 
@@ -152,9 +171,43 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         default_locale=default_locale,
         publish_immediately=publish in ("true", "1", "yes"),
         bot_username=username,
+        log_level=log_level,
+        log_format=log_format,
         max_initiatives_per_day=max_initiatives_per_day,
         max_messages_per_minute=max_messages_per_minute,
+        join_digest_seconds=_seconds(get, "JOIN_DIGEST_SECONDS", 3600),
+        coaching_digest_seconds=_seconds(get, "COACHING_DIGEST_SECONDS", 86400),
+        update_interval_seconds=_seconds(get, "UPDATE_INTERVAL_SECONDS", 86400),
+        digest_check_seconds=max(_seconds(get, "DIGEST_CHECK_SECONDS", 60), 1),
+        delivery_rate=_rate(get("DELIVERY_RATE"), "DELIVERY_RATE", 30.0),
+        delivery_paid_rate=_rate(get("DELIVERY_PAID_RATE"), "DELIVERY_PAID_RATE", 1000.0),
+        delivery_chat_interval=_rate(get("DELIVERY_CHAT_INTERVAL"), "DELIVERY_CHAT_INTERVAL", 1.0),
+        delivery_concurrency=max(_count(get("DELIVERY_CONCURRENCY"), "DELIVERY_CONCURRENCY", 8), 1),
+        delivery_retry_seconds=_rate(get("DELIVERY_RETRY_SECONDS"), "DELIVERY_RETRY_SECONDS", 5.0),
     )
+
+
+def _rate(text: str | None, variable: str, default: float) -> float:
+    """A positive number (a rate per second, or seconds) from the environment."""
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100_000:
+        raise ConfigError(variable, f"{text[:20]!r} is not a positive number")
+    return value
+
+
+def _seconds(get: Callable[[str], str | None], variable: str, default: int) -> int:
+    """A whole number of seconds (0 or more) from the environment."""
+    text = get(variable)
+    if text is None:
+        return default
+    if not text.isdigit():
+        raise ConfigError(variable, f"{text[:20]!r} is not a whole number of seconds")
+    return int(text)
 
 
 def _count(text: str | None, variable: str, default: int) -> int:
