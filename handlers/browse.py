@@ -225,6 +225,9 @@ def card_text(context: BotContext, card: InitiativeCard, relation: Relation) -> 
                  + ngettext("{n} follower", "{n} followers", card.followers_count))
     if card.initiator_name:
         lines.append(_("Started by {name}", name=esc(card.initiator_name)))
+    if card.latest_update and card.latest_update_at:
+        date = format_date(card.latest_update_at, format="medium", locale=context.locale)
+        lines.append("📣 " + _("Latest news ({date}): {text}", date=date, text=clip(card.latest_update, 200)))
     lines.append("🌐 " + _("More on the website: {url}", url=esc(web_url(context, card.id))))
     lines.append("")
     lines.append(_relation_line(relation))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import ConfigError, load_settings
 from models.delivery import Delivery, OutboxKind, OutboxMessage
 from models.initiative import InitiativeUpdate, Membership, MembershipKind
 from tests.harness import labels, texts
@@ -47,6 +47,7 @@ async def test_update_reaches_members_and_followers_in_their_language(citizen, g
     assert "Dit naar 2 mensen sturen?" in preview
     shown = await anna.press("Versturen")
     assert "Je nieuws is onderweg naar 2 mensen." in texts(shown)
+    assert "📣 Laatste nieuws (" in texts(shown) and "): Zaterdag <b>planten</b>" in texts(shown)
 
     dutch = await wait_for_message(carla, "Nieuws van Buurtmoestuin <Oost>")
     assert "Zaterdag <b>planten</b> we & zaaien we 🌱\nTot dan!" in dutch["visible_text"]
@@ -161,3 +162,6 @@ async def test_interval_is_configurable():
     assert load_settings({"UPDATE_INTERVAL_SECONDS": "3600"}, env_file=None).update_interval_seconds == 3600
     assert load_settings({}, env_file=None).update_interval_seconds == 86400
     assert load_settings({"JOIN_DIGEST_SECONDS": "60"}, env_file=None).join_digest_seconds == 60
+    for bad in ("-5", "one day", "1.5"):
+        with pytest.raises(ConfigError, match="UPDATE_INTERVAL_SECONDS"):
+            load_settings({"UPDATE_INTERVAL_SECONDS": bad}, env_file=None)

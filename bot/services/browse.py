@@ -9,7 +9,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from bot.services.errors import NotFound
-from models.initiative import Initiative, Status
+from models.initiative import Initiative, InitiativeUpdate, Status
 from models.region import Municipality, Theme
 
 PAGE_SIZE = 5
@@ -83,6 +83,8 @@ class InitiativeCard:
     members_count: int
     followers_count: int
     published_at: datetime | None
+    latest_update: str | None = None
+    latest_update_at: datetime | None = None
 
     @property
     def published(self) -> bool:
@@ -157,6 +159,7 @@ async def get_card(initiative_id: int, locale: str, viewer_id: int | None = None
     visible = row.status == Status.PUBLISHED and not row.hidden
     if not visible and (viewer_id is None or row.initiator_id != viewer_id):
         raise NotFound("initiative")
+    latest = await InitiativeUpdate.filter(initiative_id=initiative_id, hidden=False).order_by("-created_at").first()
     return InitiativeCard(
         id=row.id, title=row.title, description=row.description, audience=row.audience,
         help_needed=list(row.help_needed or []), theme=_theme_name(row.theme, locale),
@@ -164,4 +167,5 @@ async def get_card(initiative_id: int, locale: str, viewer_id: int | None = None
         initiator_id=row.initiator_id, initiator_name=row.initiator_name,
         status=Status.HIDDEN if row.hidden else row.status,
         members_count=row.members_count, followers_count=row.followers_count, published_at=row.published_at,
+        latest_update=latest.text if latest else None, latest_update_at=latest.created_at if latest else None,
     )
