@@ -12,6 +12,7 @@ from telegram.ext import Application
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.db import close_database, migrate
+from bot.sandbox import SANDBOX_PREFIX, SANDBOX_STAFF_ID, page_enabled, with_sandbox_staff
 from webhook import EMULATOR_PREFIX, create_app
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ class Service:
     """The running product: the aiohttp site and the PTB Application, started and stopped together."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+        self.settings = with_sandbox_staff(settings)  # sandbox without STAFF_IDS: one sandbox staff member
         self.runner: web.AppRunner | None = None
         self.application: Application | None = None
         self.port = settings.web_port
@@ -88,6 +89,13 @@ def banner(service: Service) -> str:
         lines.insert(0, "SANDBOX MODE: no TELEGRAM_BOT_TOKEN is set, so the bot runs against the built-in "
                         "Bot API emulation (nothing reaches Telegram).")
         lines.append(f"Bot API emulation: {service.api_base_url}")
+        if page_enabled(settings):
+            lines.insert(1, f"Open the sandbox chat in your browser: {service.local_url}{SANDBOX_PREFIX}/")
+            if settings.staff_ids == frozenset({SANDBOX_STAFF_ID}):
+                lines.append(f"Sandbox staff user: Telegram id {SANDBOX_STAFF_ID} (no STAFF_IDS set).")
+        else:
+            lines.append(f"The sandbox chat page is off: WEB_HOST={settings.web_host} is not a loopback address, "
+                         "and the page lets anyone act as any test user. Use WEB_HOST=127.0.0.1 to get it.")
     else:
         lines.insert(0, f"Bot running against {settings.telegram_api_base_url} (long polling).")
     lines.append("Press Ctrl-C to stop.")

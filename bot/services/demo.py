@@ -350,10 +350,10 @@ async def demo_counts(*, scale_mode: bool = False) -> DemoCounts:
     )
 
 
-async def is_loaded() -> bool:
-    """Whether the believable demo is in the database."""
+async def demo_initiatives() -> int:
+    """How many initiatives of the believable demo the database holds (0: not loaded)."""
     return await Initiative.filter(initiator__telegram_id__gte=DEMO_TELEGRAM_BASE,
-                                   initiator__telegram_id__lt=DEMO_TELEGRAM_BASE + RANGE_SIZE).exists()
+                                   initiator__telegram_id__lt=DEMO_TELEGRAM_BASE + RANGE_SIZE).count()
 
 
 # --- subsidy routes -------------------------------------------------------------------------
