@@ -27,7 +27,7 @@ from handlers.browse import contact_text, help_list
 
 log = logging.getLogger(__name__)
 
-MEMBERS_SHOWN = 20
+MEMBERS_SHOWN = 8  # the longest possible entries still fit one message; the rest: see everyone
 
 
 def _link(settings: Settings, initiative_id: int) -> str:
@@ -44,11 +44,11 @@ def render_join_digest(settings: Settings, digest: JoinDigest) -> str:
             line = f"• <b>{clip(member.name, 64)}</b>"
             offer = [help_list(member.offer)] if member.offer else []
             if member.offer_text:
-                offer.append(f"“{clip(member.offer_text, 200)}”")
+                offer.append(f"“{clip(member.offer_text, 100)}”")
             if offer:
                 line += " — " + _("offers: {offer}", offer="; ".join(offer))
             if member.contact is not None:
-                line += "\n  " + _("Contact: {contact}", contact=contact_text(member.contact, member.name))
+                line += "\n  " + _("Contact: {contact}", contact=contact_text(member.contact))
             lines.append(line)
         if count > MEMBERS_SHOWN:
             lines.append(_("… and {n} more.", n=count - MEMBERS_SHOWN))

@@ -37,7 +37,7 @@ CARD = "ini"
 DEEP_LINK = "initiative"
 MEMBERS = "members"
 MUNICIPALITY_PAGE = 10
-MEMBERS_PAGE = 10
+MEMBERS_PAGE = 8  # the longest possible entries still fit one message
 DESCRIPTION_CLIP = 700
 
 HELP_LABELS = {
@@ -192,11 +192,11 @@ async def show_card(update: Update, context: BotContext, initiative_id: int, *, 
         return False
     relation = await memberships.relation(context.citizen.id, initiative_id)
     professional = await coaching.is_professional(context.citizen.id)
-    open_offers = await coaching.open_offers_count(initiative_id) if relation.initiator else 0
+    offers = await coaching.offer_counts(initiative_id) if relation.initiator else (0, 0)
     text = card_text(context, card, relation)
     if note:
         text = note + "\n\n" + text
-    markup = card_markup(context, card, relation, professional=professional, open_offers=open_offers, back=back)
+    markup = card_markup(context, card, relation, professional=professional, offers=offers, back=back)
     await (send if new_message else show)(update, context, text, markup)
     return True
 
@@ -250,15 +250,17 @@ def _relation_line(relation: Relation) -> str:
 
 
 def card_markup(context: BotContext, card: InitiativeCard, relation: Relation, *, professional: bool,
-                open_offers: int, back: str | None) -> InlineKeyboardMarkup:
+                offers: tuple[int, int], back: str | None) -> InlineKeyboardMarkup:
     """The card's buttons: join/follow (or leave/unfollow), the initiator's tools, the website, back."""
     rows: list[list[InlineKeyboardButton]] = []
     if relation.initiator:
         rows.append([button("👥 " + _("Members ({n})", n=card.members_count), f"{CARD}:{card.id}:{MEMBERS}:0")])
         if card.published:
             rows.append([button("📣 " + _("Post an update"), f"upd:{card.id}")])
-        if open_offers:
-            rows.append([button("🎓 " + _("Coaching offers ({n})", n=open_offers), f"coach:{card.id}:offers")])
+        waiting, total = offers
+        if total:
+            label = _("Coaching offers ({n})", n=waiting) if waiting else _("Coaching offers")
+            rows.append([button("🎓 " + label, f"coach:{card.id}:offers")])
     elif card.published:
         if relation.member:
             rows.append([button("✏️ " + _("Change what I offer"), f"join:{card.id}"),
@@ -310,23 +312,22 @@ def member_line(member: MemberInfo, locale: str) -> str:
         member.joined_at, format="medium", locale=locale))
     offer = [help_list(member.offer)] if member.offer else []
     if member.offer_text:
-        offer.append(f"“{clip(member.offer_text, 300)}”")
+        offer.append(f"“{clip(member.offer_text, 100)}”")
     if offer:
         line += "\n  " + _("Offers: {offer}", offer="; ".join(offer))
     if member.contact is not None:
-        line += "\n  " + _("Contact: {contact}", contact=contact_text(member.contact, member.name))
+        line += "\n  " + _("Contact: {contact}", contact=contact_text(member.contact))
     return line
 
 
-def contact_text(contact: memberships.Contact, name: str) -> str:
+def contact_text(contact: memberships.Contact) -> str:
     """A member's contact: Telegram username, e-mail, and a link that opens a chat with them."""
     parts = []
     if contact.username:
-        parts.append("@" + esc(contact.username))
+        parts.append("@" + clip(contact.username, 32))
     if contact.email:
-        parts.append(esc(contact.email))
-    parts.append(f'<a href="tg://user?id={contact.telegram_id}">' + _("send {name} a message",
-                                                                     name=clip(name, 64)) + "</a>")
+        parts.append(clip(contact.email, 80))
+    parts.append(f'<a href="tg://user?id={contact.telegram_id}">' + _("send a message") + "</a>")
     return " · ".join(parts)
 
 

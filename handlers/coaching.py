@@ -29,6 +29,7 @@ from handlers.browse import CARD, contact_text, deep_link_url, not_found_text, s
 from handlers.menu import MENU
 
 PREFIX = "coach"
+OFFERS_SHOWN = 8  # open offers come first; more would not fit one message
 STATUS_LABELS = {coaching.OFFERED: N_("waiting for your answer"), ACCEPTED: N_("accepted"), DECLINED: N_("declined")}
 
 
@@ -152,16 +153,18 @@ async def show_offers(update: Update, context: BotContext, initiative_id: int, n
     if not offers:
         lines.append(_("No coaching offers yet."))
     rows = []
-    for offer in offers:
+    for offer in offers[:OFFERS_SHOWN]:
         who = f"<b>{clip(offer.professional_name, 64)}</b>" + (
             f" ({clip(offer.organisation, 100)})" if offer.organisation else "")
         lines.append(f"• {who} — {_(STATUS_LABELS.get(offer.status, offer.status))}")
         contact = Contact(offer.telegram_id, offer.username, offer.email)
-        lines.append("  " + _("Contact: {contact}", contact=contact_text(contact, offer.professional_name)))
+        lines.append("  " + _("Contact: {contact}", contact=contact_text(contact)))
         if offer.status == coaching.OFFERED:
             name = offer.professional_name[:20]
             rows.append([button("✅ " + _("Accept {name}", name=name), f"{PREFIX}:a:{offer.id}"),
                          button("✖ " + _("Decline"), f"{PREFIX}:d:{offer.id}")])
+    if len(offers) > OFFERS_SHOWN:
+        lines.append(_("… and {n} more.", n=len(offers) - OFFERS_SHOWN))
     rows.append([button("‹ " + _("Back to the initiative"), f"{CARD}:{initiative_id}")])
     await show(update, context, "\n".join(lines).strip(), keyboard(*rows))
     return None

@@ -139,6 +139,9 @@ async def test_offer_to_coach_then_accept_and_decline(bot, emulator, citizen):
                                                                                      "status"))
     assert statuses == {"Petra": "accepted", "Paul": "declined"}
 
+    card = await anna.press("Back to the initiative")
+    assert "🎓 Coaching offers" in labels(card), "answered offers stay reachable from the card"
+    shown = await anna.press("Coaching offers")
     offer_id = offer.id
     await paul.press_data((await paul.user.bot_messages())[-1]["message_id"], f"coach:d:{offer_id}")
     refused = (await paul.callback_notice())["text"]

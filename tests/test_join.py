@@ -90,7 +90,7 @@ async def test_join_with_offer_and_contact_in_dutch(bot, emulator, garden):
     members = texts(shown)
     assert "Carla de Vries" in members
     assert "Biedt: kennis of advies, een plek; “Ik neem <b>koffie</b> & taart mee 🎂”" in members
-    assert "Contact: @carla_nl · carla@example.nl · stuur Carla de Vries een bericht" in members
+    assert "Contact: @carla_nl · carla@example.nl · stuur een bericht" in members
 
 
 async def citizen_of(bot, emulator, user_id: int, name: str, language: str) -> Citizen:
@@ -238,3 +238,22 @@ async def test_cancel_button_leaves_without_joining(citizen, garden):
     assert await Membership.all().count() == 0
     shown = await bob.send("hello")
     assert "I'm not sure what you mean" in texts(shown), "the join flow is over"
+
+
+async def test_long_member_list_is_paged_and_fits_a_message(citizen, garden):
+    for n in range(10):
+        member = await profile(2000 + n, f"Member {n} " + "n" * 54, "en", email=f"{n}" + "e" * 70 + "@example.nl")
+        await Membership.create(initiative=garden, citizen=member, kind=MembershipKind.JOIN,
+                                offer=["volunteers", "knowledge", "place", "materials"],
+                                offer_text="<&> " * 125, share_contact=True, contact_username="u" * 32)
+    await Initiative.filter(id=garden.id).update(members_count=10)
+    anna = await citizen(5001, "Anna", "nl")
+    await anna.send(f"/start initiative-{garden.id}")
+    shown = await anna.press("Deelnemers (10)")
+    page = shown[-1]
+    assert page["text"].count("<b>Member ") == 8, "formatting kept: the page was not cut"
+    assert len(page["visible_text"]) <= 4096
+    assert "Volgende ›" in labels(shown)
+    shown = await anna.press("Volgende ›")
+    assert shown[-1]["text"].count("<b>Member ") == 2
+    assert "Member 0" in shown[-1]["visible_text"], "newest first: the first one is on the last page"

@@ -126,3 +126,18 @@ async def test_digests_of_several_initiatives_are_separate(bot, citizen):
 
 async def _both(first: int, second: int) -> bool:
     return len(await digests_for(first)) == 1 and len(await digests_for(second)) == 1
+
+
+def test_longest_possible_digest_fits_one_message():
+    from bot.config import Settings
+    from bot.digests import render_join_digest
+    from bot.services.memberships import Contact, JoinDigest, MemberInfo
+    from bot.telegram_html import MAX_TEXT, parse_html
+
+    member = MemberInfo("N" * 64, ("volunteers", "knowledge", "place", "materials"), "<&>" * 170,
+                        datetime.now(UTC), Contact(123456789, "u" * 32, "e" * 240 + "@example.nl"))
+    for language in ("nl", "en"):
+        digest = JoinDigest(1, "T" * 100, 1, language, [member] * 40, 40)
+        visible = parse_html(render_join_digest(Settings(), digest))
+        assert len(visible) <= MAX_TEXT
+        assert visible.count("N" * 64) == 8 and "32" in visible

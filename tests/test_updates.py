@@ -110,8 +110,8 @@ async def test_photo_update_in_english(citizen, bot):
     await anna.press("Post an update")
     shown = await anna.send_photo()
     assert "A photo needs a caption" in texts(shown)
-    shown = await anna.send_photo("x" * 801)
-    assert "at most 800 characters, yours has 801" in texts(shown)
+    shown = await anna.send_photo("x" * 701)
+    assert "at most 700 characters, yours has 701" in texts(shown)
     shown = await anna.send_photo("The roof is <green> now!")
     assert "with your photo" in texts(shown) and "Send this to 1 person?" in texts(shown)
     shown = await anna.press("Send")
@@ -165,3 +165,21 @@ async def test_interval_is_configurable():
     for bad in ("-5", "one day", "1.5"):
         with pytest.raises(ConfigError, match="UPDATE_INTERVAL_SECONDS"):
             load_settings({"UPDATE_INTERVAL_SECONDS": bad}, env_file=None)
+
+
+def test_longest_update_fits_a_caption_and_a_message():
+    from bot.config import Settings
+    from bot.i18n import use_locale
+    from bot.services.initiative_updates import MAX_TEXT, MAX_TEXT_WITH_PHOTO
+    from bot.telegram_html import MAX_CAPTION, parse_html
+    from handlers.updates import render
+
+    class Context:  # what render() reads of a BotContext
+        settings = Settings()
+
+    for language in ("nl", "en"):
+        with use_locale(language):
+            caption = render(Context(), "T" * 100, 123456, "<" * MAX_TEXT_WITH_PHOTO, "A" * 64)
+            message = render(Context(), "T" * 100, 123456, "&" * MAX_TEXT, "A" * 64)
+        assert len(parse_html(caption)) <= MAX_CAPTION
+        assert len(parse_html(message)) <= 4096

@@ -155,9 +155,10 @@ async def offers(viewer_id: int, initiative_id: int) -> list[OfferInfo]:
     return sorted((_offer_info(row) for row in rows), key=lambda info: info.status != OFFERED)
 
 
-async def open_offers_count(initiative_id: int) -> int:
-    """How many coaching offers wait for the initiator's answer."""
-    return await CoachingOffer.filter(initiative_id=initiative_id, status=OFFERED).count()
+async def offer_counts(initiative_id: int) -> tuple[int, int]:
+    """How many coaching offers wait for the initiator's answer, and how many there are in all."""
+    statuses = await CoachingOffer.filter(initiative_id=initiative_id).values_list("status", flat=True)
+    return sum(status == OFFERED for status in statuses), len(statuses)
 
 
 async def decide(viewer_id: int, offer_id: int, accept: bool, render: Callable[[OfferInfo, str], str]) -> OfferInfo:

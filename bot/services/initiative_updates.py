@@ -14,7 +14,7 @@ from models.delivery import OutboxKind
 from models.initiative import Initiative, InitiativeUpdate, Status
 
 MAX_TEXT = 3000
-MAX_TEXT_WITH_PHOTO = 800  # a photo's caption holds 1024 characters, the header included
+MAX_TEXT_WITH_PHOTO = 700  # a photo's caption holds 1024 characters, header and footer included
 
 
 @dataclass(frozen=True)
