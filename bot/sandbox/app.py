@@ -154,7 +154,7 @@ def _secure(response: web.StreamResponse, request: web.Request) -> None:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Referrer-Policy", "same-origin")  # (no-referrer would make forms send Origin: null)
     headers.setdefault("X-Frame-Options", "DENY")
     static = request.path.startswith(f"{SANDBOX_PREFIX}/static/")
     headers.setdefault("Cache-Control", "no-cache" if static else "no-store")

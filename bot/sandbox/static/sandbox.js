@@ -145,6 +145,7 @@
         if (data.version !== version) {
           version = data.version;
           apply(data.messages);
+          main.dataset.version = String(version);
         }
         showNotice(data.notice);
       } catch (problem) {
