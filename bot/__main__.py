@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from bot import cli_subsidies
 from bot.config import ConfigError, Settings, load_settings
+from bot.logging_setup import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,13 +55,12 @@ def _hide_password(url: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `samen-bot` script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
     try:
         settings = load_settings()
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    configure_logging(settings, level=settings.log_level, fmt=settings.log_format)
     command = args.command or "run"
     if command == "check-config":
         print(describe(settings))

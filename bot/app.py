@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
+from bot.locks import UserLocks
 from handlers import cancel, help, idea, language, menu, mine, profile, registration
 
 log = logging.getLogger(__name__)
@@ -33,18 +34,19 @@ def build_application(settings: Settings, api_base_url: str | None = None) -> Ap
     """The PTB Application: one TypeHandler hands every update to the conversation engine."""
     base_url = (api_base_url or settings.telegram_api_base_url).rstrip("/")
     file_url = base_url[: -len("/bot")] + "/file/bot" if base_url.endswith("/bot") else base_url + "/file/bot"
-    application = (
+    webhook = settings.webhook_url is not None  # updates arrive at webhook.py instead of by polling
+    builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(base_url)
         .base_file_url(file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .concurrent_updates(PerUserUpdateProcessor(256))
+        .concurrent_updates(PerUserUpdateProcessor(256, UserLocks(settings.database_url), dedupe=webhook))
         .connection_pool_size(64)
         .pool_timeout(30)
         .get_updates_connection_pool_size(2)
-        .build()
     )
+    application = (builder.updater(None) if webhook else builder).build()
     application.bot_data.settings = settings
     application.bot_data.router = build_router()
     application.bot_data.stats = UpdateStats()
@@ -56,11 +58,18 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
-    """Initialize the bot, register its commands, and start fetching updates (long polling)."""
+    """Initialize the bot, register its commands, and start fetching updates (long polling).
+
+    In webhook mode (WEBHOOK_URL) it asks Telegram to post updates there instead (webhook.py).
+    """
     await application.initialize()
     await register_commands(application)
     await application.start()
-    assert application.updater is not None
+    if application.updater is None:
+        settings: Settings = application.bot_data.settings
+        await application.bot.set_webhook(settings.webhook_url or "", secret_token=settings.webhook_secret,
+                                          allowed_updates=ALLOWED_UPDATES, max_connections=40)
+        return
     await application.updater.start_polling(poll_interval=0, timeout=poll_timeout,
                                             allowed_updates=ALLOWED_UPDATES)
 

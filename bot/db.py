@@ -50,13 +50,18 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 async def migrate(database_url: str) -> None:
-    """Apply every pending migration, then make sure the seed data is present."""
-    await run_migrations(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
-    await open_database(database_url)
+    """Apply every pending migration, then make sure the seed data is present.
+
+    On PostgreSQL an advisory lock makes workers that start together migrate one after another.
+    """
+    from bot.locks import MIGRATION_LOCK, advisory_lock
     from bot.services.seed import load_seed_data
 
-    await load_seed_data()
+    async with advisory_lock(database_url, MIGRATION_LOCK):
+        await run_migrations(config=tortoise_config(database_url))
+        await Tortoise.close_connections()
+        await open_database(database_url)
+        await load_seed_data()
 
 
 async def open_database(database_url: str) -> None:

@@ -31,6 +31,7 @@ from telegram.ext import Application, BaseUpdateProcessor, CallbackContext, ExtB
 
 from bot.config import Settings
 from bot.i18n import N_, _, current_locale
+from bot.locks import UserLocks
 from bot.services import citizens, conversations
 from bot.services.citizens import CitizenInfo
 from bot.services.conversations import Conversation
@@ -239,7 +240,8 @@ async def handle_update(update: Update, context: BotContext) -> None:
         if callback is None:
             return
         result = await callback(update, context)
-        await conversations.save(context.conversation.after(result))
+        dedupe = getattr(context.application.update_processor, "dedupe", False)  # webhook mode
+        await conversations.save(context.conversation.after(result), update.update_id if dedupe else None)
     except Exception:
         failed = True
         log.exception("update %s failed", update.update_id)
@@ -297,12 +299,21 @@ STALE_BUTTON_NOTICE = N_("This button is no longer active.")
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Process different users' updates concurrently, each user's strictly in arrival order."""
+    """Process different users' updates concurrently, each user's strictly in arrival order.
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    In this process an asyncio lock per user orders the updates; `user_locks` (PostgreSQL advisory
+    locks, bot/locks.py) keeps other processes off the same user meanwhile. With `dedupe` (webhook
+    mode) an update whose id was handled before is skipped, and every handled id is recorded.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256, user_locks: UserLocks | None = None,
+                 dedupe: bool = False) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[int, int] = defaultdict(int)
+        self.user_locks = user_locks or UserLocks("sqlite://")
+        self.dedupe = dedupe
+        self.duplicates = 0
 
     async def do_process_update(self, update: object, coroutine: Coroutine[Any, Any, Any]) -> None:
         """Run `coroutine` while holding the lock of the update's user."""
@@ -312,8 +323,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             return
         self._waiting[user.id] += 1
         try:
-            async with self._locks[user.id]:
+            async with self._locks[user.id], self.user_locks.hold(user.id):
+                if self.dedupe and await conversations.already_handled(update.update_id):
+                    coroutine.close()  # a redelivery of an update handled before
+                    self.duplicates += 1
+                    log.info("duplicate update ignored", extra={"update_id": update.update_id})
+                    return
                 await coroutine
+                if self.dedupe:  # the engine records it with the state; this covers the other paths
+                    await conversations.mark_handled(update.update_id)
         finally:
             self._waiting[user.id] -= 1
             if not self._waiting[user.id]:
@@ -321,7 +339,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 self._locks.pop(user.id, None)
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Connect the cross-process locks (PostgreSQL)."""
+        await self.user_locks.open()
 
     async def shutdown(self) -> None:
-        """Nothing to tear down."""
+        """Close the cross-process locks."""
+        await self.user_locks.close()

@@ -12,6 +12,7 @@ from telegram.ext import Application
 from bot.app import build_application, start_application, stop_application
 from bot.config import Settings
 from bot.db import close_database, migrate
+from bot.ops import BotSlot
 from bot.sandbox import SANDBOX_PREFIX, SANDBOX_STAFF_ID, page_enabled, with_sandbox_staff
 from webhook import EMULATOR_PREFIX, create_app
 
@@ -25,6 +26,7 @@ class Service:
         self.settings = with_sandbox_staff(settings)  # sandbox without STAFF_IDS: one sandbox staff member
         self.runner: web.AppRunner | None = None
         self.application: Application | None = None
+        self.slot = BotSlot()
         self.port = settings.web_port
 
     @property
@@ -44,17 +46,19 @@ class Service:
     async def start(self) -> None:
         """Migrate the database, start the web server, then the bot."""
         await migrate(self.settings.database_url)
-        self.runner = web.AppRunner(create_app(self.settings), handle_signals=False, access_log=None)
+        self.runner = web.AppRunner(create_app(self.settings, self.slot), handle_signals=False, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.web_host, self.settings.web_port)
         await site.start()
         if self.settings.web_port == 0:
             self.port = self.runner.addresses[0][1]
         self.application = build_application(self.settings, self.api_base_url)
-        await start_application(self.application)
+        self.slot.application = self.application
+        await start_application(self.application)  # webhook mode: setWebhook once the route is ready
 
     async def stop(self) -> None:
         """Stop fetching updates, finish the ones in flight, close the web server and the database."""
+        await self.slot.drain(timeout=30)  # webhook: new updates get 503 (retried elsewhere)
         if self.application is not None:
             await stop_application(self.application)
             self.application = None
@@ -97,6 +101,7 @@ def banner(service: Service) -> str:
             lines.append(f"The sandbox chat page is off: WEB_HOST={settings.web_host} is not a loopback address, "
                          "and the page lets anyone act as any test user. Use WEB_HOST=127.0.0.1 to get it.")
     else:
-        lines.insert(0, f"Bot running against {settings.telegram_api_base_url} (long polling).")
+        mode = f"webhook at {settings.webhook_url}" if settings.webhook_url else "long polling"
+        lines.insert(0, f"Bot running against {settings.telegram_api_base_url} ({mode}).")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.emulator.state import ChatMessage, EmulatedUser, FloodLimits, World
 from bot.telegram_html import MAX_CAPTION, BadRequest, check_reply_markup, check_text
@@ -449,48 +449,62 @@ def _chat_id_of(update: dict[str, Any]) -> int | None:
 
 
 async def _deliver_webhook(world: World) -> None:
-    """POST pending updates to the webhook; retry non-2xx; keep each chat's updates in order."""
+    """POST pending updates to the webhook as Telegram does.
+
+    Each chat's updates go one at a time and in order (the next only after a 2xx for the one
+    before); different chats' go concurrently, at most `max_connections` at once. A non-2xx
+    answer or a failed connection is retried with a growing delay (0.1 s doubling to 2 s), so an
+    update leaves the queue only once the bot acknowledged it. When the webhook is changed or
+    removed, deliveries in flight stop and their updates stay queued for whoever comes next.
+    """
     assert world.webhook is not None
     hook = world.webhook
+    hook.setdefault("deliveries", 0)
     in_flight: set[int | None] = set()
     inflight_ids: set[int] = set()
     running: set[asyncio.Task[None]] = set()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook["secret_token"] else {}
     async with ClientSession(timeout=ClientTimeout(total=60)) as session:
 
         async def post(update: dict[str, Any], chat_id: int | None) -> None:
-            delay = 0.2
-            headers = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"]} if hook["secret_token"] else {}
+            delay = 0.1
             try:
                 while True:
+                    hook["deliveries"] += 1
                     try:
                         async with session.post(hook["url"], json=update, headers=headers) as response:
                             if 200 <= response.status < 300:
+                                with contextlib.suppress(ValueError):
+                                    world.updates.remove(update)
                                 return
-                    except Exception as error:  # the bot being down is a normal case here
+                    except (OSError, TimeoutError, ClientError) as error:  # the bot being down is normal here
                         log.debug("webhook delivery failed: %s", type(error).__name__)
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
+                    delay = min(delay * 2, 2.0)
             finally:
-                with contextlib.suppress(ValueError):
-                    world.updates.remove(update)
                 in_flight.discard(chat_id)
                 inflight_ids.discard(update["update_id"])
                 world.new_update.set()
                 world.new_update = asyncio.Event()
 
-        while True:
-            waiter = world.new_update
-            for update in list(world.updates):
-                chat_id = _chat_id_of(update)
-                if (update["update_id"] in inflight_ids or chat_id in in_flight
-                        or len(running) >= hook["max_connections"]):
-                    continue
-                in_flight.add(chat_id)
-                inflight_ids.add(update["update_id"])
-                task = asyncio.get_running_loop().create_task(post(update, chat_id))
-                running.add(task)
-                task.add_done_callback(running.discard)
-            await waiter.wait()
+        try:
+            while True:
+                waiter = world.new_update
+                for update in list(world.updates):
+                    chat_id = _chat_id_of(update)
+                    if (update["update_id"] in inflight_ids or chat_id in in_flight
+                            or len(running) >= hook["max_connections"]):
+                        continue
+                    in_flight.add(chat_id)
+                    inflight_ids.add(update["update_id"])
+                    task = asyncio.get_running_loop().create_task(post(update, chat_id))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                await waiter.wait()
+        finally:
+            for task in list(running):
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
 
 # --- control API: act as users, read what they see ---------------------------------------------

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from models.conversation import ConversationState
+from tortoise.transactions import in_transaction
+
+from models.conversation import ConversationState, HandledUpdate
 
 
 @dataclass
@@ -78,13 +81,37 @@ async def load(user_id: int) -> Conversation:
     return conversation
 
 
-async def save(conversation: Conversation) -> None:
-    """Write the state back if it changed."""
-    if conversation.snapshot() == conversation._loaded:
+async def save(conversation: Conversation, handled_update_id: int | None = None) -> None:
+    """Write the state back if it changed; record `handled_update_id` in the same transaction.
+
+    Recording the update with the state it led to makes a redelivered update (webhook retries)
+    either fully done (and then ignored) or not done at all (and then handled again).
+    """
+    changed = conversation.snapshot() != conversation._loaded
+    if not changed and handled_update_id is None:
         return
-    await ConversationState.update_or_create(
-        user_id=conversation.user_id,
-        defaults={"flow": conversation.flow, "step": conversation.step, "data": conversation.data,
-                  "parked": conversation.parked},
-    )
+    async with in_transaction():
+        if changed:
+            await ConversationState.update_or_create(
+                user_id=conversation.user_id,
+                defaults={"flow": conversation.flow, "step": conversation.step, "data": conversation.data,
+                          "parked": conversation.parked},
+            )
+        if handled_update_id is not None:
+            await mark_handled(handled_update_id)
     conversation._loaded = conversation.snapshot()
+
+
+async def already_handled(update_id: int) -> bool:
+    """Whether an update with this id was handled before (a webhook redelivery)."""
+    return await HandledUpdate.exists(update_id=update_id)
+
+
+async def mark_handled(update_id: int) -> None:
+    """Record that an update was handled (a no-op when it is recorded already)."""
+    await HandledUpdate.bulk_create([HandledUpdate(update_id=update_id)], ignore_conflicts=True)
+
+
+async def forget_handled_updates(older_than: datetime) -> int:
+    """Delete records of updates handled before `older_than` (Telegram retries for a day at most)."""
+    return await HandledUpdate.filter(handled_at__lt=older_than).delete()

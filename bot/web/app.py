@@ -9,11 +9,6 @@ from bot.config import Settings
 SETTINGS = web.AppKey("settings", Settings)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness: the process answers."""
-    return web.json_response({"status": "ok"})
-
-
 async def home(request: web.Request) -> web.Response:
     """A minimal home page until the web view is built (issue: public web view)."""
     body = (
@@ -26,4 +21,3 @@ async def home(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     """Add the web view's routes to `app`."""
     app.router.add_get("/", home)
-    app.router.add_get("/healthz", healthz)
