@@ -42,8 +42,6 @@ class Settings:
     bot_username: str = "SamenVoorElkaarBot"
     log_level: str = "INFO"
     log_format: str = "logfmt"  # or json
-    log_level: str = "INFO"
-    log_format: str = "logfmt"  # or json
     max_initiatives_per_day: int = 3  # per citizen, in any 24 hours; 0 = no limit
     max_messages_per_minute: int = 30  # per user (staff exempt); 0 = no limit
     join_digest_seconds: int = 3600  # at most one join digest per initiative in this time
@@ -157,13 +155,6 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     if log_format not in ("logfmt", "json"):
         raise ConfigError("LOG_FORMAT", "must be logfmt or json")
 
-    log_level = (get("LOG_LEVEL") or "INFO").upper()
-    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError("LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
-    log_format = (get("LOG_FORMAT") or "logfmt").lower()
-    if log_format not in ("logfmt", "json"):
-        raise ConfigError("LOG_FORMAT", "must be logfmt or json")
-
     max_initiatives_per_day = _count(get("MAX_INITIATIVES_PER_DAY"), "MAX_INITIATIVES_PER_DAY", 3)
     max_messages_per_minute = _count(get("MAX_MESSAGES_PER_MINUTE"), "MAX_MESSAGES_PER_MINUTE", 30)
 
@@ -180,8 +171,6 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         default_locale=default_locale,
         publish_immediately=publish in ("true", "1", "yes"),
         bot_username=username,
-        log_level=log_level,
-        log_format=log_format,
         log_level=log_level,
         log_format=log_format,
         max_initiatives_per_day=max_initiatives_per_day,
