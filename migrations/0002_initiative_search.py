@@ -2,8 +2,8 @@
 
 SQLite: an FTS5 table with external content (tokenizer `unicode61 remove_diacritics 2`: case and
 accents ignored) and triggers that follow every insert, update and delete of `initiative`.
-PostgreSQL: an immutable function that folds accents (translate(), so the unaccent extension is
-not needed) and builds a Dutch tsvector, and a GIN index on it. bot/services/search.py queries both.
+PostgreSQL: an immutable function that folds accents and punctuation (translate(), so the unaccent
+extension is not needed) and builds a Dutch tsvector, and a GIN index on it. bot/services/search.py queries both.
 Hand-written: scripts/makemigrations keeps this file while it regenerates 0001_initial.
 """
 
@@ -12,10 +12,16 @@ import unicodedata
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
+# PostgreSQL's parser reads tags, URLs, e-mail addresses and hyphenated words as special tokens
+# ("<b>x</b>" drops x); FTS5 splits on every character that is not a letter or digit. Turning
+# punctuation into spaces first makes both databases see the same words.
+PUNCTUATION = "!\"#%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
 
 def _accent_map() -> tuple[str, str]:
-    """Latin letters with diacritics (both cases) and the lower-case ASCII letter each folds to."""
-    source, target = [], []
+    """Latin letters with diacritics (both cases) and the lower-case ASCII letter each folds to,
+    then ASCII punctuation and a space for each."""
+    source, target = list(PUNCTUATION), [" "] * len(PUNCTUATION)
     for code in range(0xC0, 0x250):
         char = chr(code)
         letters = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
@@ -49,13 +55,17 @@ SQLITE_DOWN = [
 ]
 
 
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
 def _postgres_up() -> list[str]:
     source, target = _accent_map()
     return [
         "CREATE OR REPLACE FUNCTION initiative_search_vector(title text, description text, audience text) "
         "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
         "SELECT to_tsvector('pg_catalog.dutch'::regconfig, translate(coalesce(title, '') || ' ' || "
-        f"coalesce(description, '') || ' ' || coalesce(audience, ''), '{source}', '{target}')) $$",
+        f"coalesce(description, '') || ' ' || coalesce(audience, ''), '{_quoted(source)}', '{target}')) $$",
         "CREATE INDEX IF NOT EXISTS initiative_search_idx ON initiative "
         "USING gin (initiative_search_vector(title, description, audience))",
     ]

@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = web.AppKey("web_templates", jinja2.Environment)
 ROUTER = web.AppKey("web_router", web.UrlDispatcher)  # the router of the app the web view is in
 ROUTE_PREFIX = "web."  # every route of the web view is named web.<something>
-LOCALE = "web_locale"  # request keys
-LANG_CHOSEN = "web_lang_chosen"
+LOCALE = web.RequestKey("web_locale", str)
+LANG_CHOSEN = web.RequestKey("web_lang_chosen", bool)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

@@ -30,13 +30,19 @@ async def home(request: web.Request) -> web.Response:
     })
 
 
-async def _list_context(request: web.Request, query: public.ListQuery, route: str,
+async def _list_context(request: web.Request, query: public.ListQuery, route: str, fixed: str = "",
                         **parts: str) -> dict[str, object]:
+    """A page of initiatives with the links to its neighbours (`fixed`: a filter that is in the path)."""
     page = await public.list_initiatives(query)
+
+    def address(number: int) -> str:
+        params = query.params(page=number)
+        params.pop(fixed, None)
+        return link(request, route, params, **parts)
+
     pages = {"first": 1, "previous": query.page - 1, "next": query.page + 1, "last": page.pages}
-    links = {name: link(request, route, query.params(page=number_), **parts)
-             for name, number_ in pages.items() if 1 <= number_ <= page.pages}
-    return {"page": page, "query": query, "page_links": links}
+    links = {name: address(number) for name, number in pages.items() if 1 <= number <= page.pages}
+    return {"page": page, "query": query, "page_links": links, "canonical": address(query.page)}
 
 
 async def initiatives(request: web.Request) -> web.Response:
@@ -80,7 +86,7 @@ async def _place_page(request: web.Request, kind: str) -> web.Response:
     try:
         place = await (public.get_theme(slug) if kind == "theme" else public.get_municipality(slug))
         query = public.parse_list_query({"page": request.query.get("page", ""), kind: slug})
-        context = await _list_context(request, query, kind, slug=slug)
+        context = await _list_context(request, query, kind, fixed=kind, slug=slug)
     except NotFound as error:
         raise web.HTTPNotFound() from error
     except InvalidValue as error:
