@@ -1,4 +1,4 @@
-"""Routes of the web view; views are thin and call domain functions in bot/services."""
+"""Entry point of the web view: `setup_routes(app)` (called by webhook.create_app). See bot/web/site.py."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ from bot.config import Settings
 SETTINGS = web.AppKey("settings", Settings)
 
 
-async def home(request: web.Request) -> web.Response:
-    """A minimal home page until the web view is built (issue: public web view)."""
-    body = (
-        "<!DOCTYPE html><html lang=nl><head><meta charset=utf-8><title>Samen voor Elkaar</title></head>"
-        "<body><main><h1>Samen voor Elkaar</h1><p>Initiatieven van inwoners.</p></main></body></html>"
-    )
-    return web.Response(text=body, content_type="text/html")
-
-
 def setup_routes(app: web.Application) -> None:
-    """Add the web view's routes to `app`."""
-    app.router.add_get("/", home)
+    """Add the web view (templates, middlewares, static files, pages, feeds, API) to `app`."""
+    from bot.web.site import setup  # here, because bot.web.site's modules import SETTINGS from this one
+
+    setup(app)
