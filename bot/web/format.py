@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -66,7 +66,9 @@ def short_month(value: date) -> str:
 
 
 def iso(value: datetime | date | None) -> str:
-    """ISO 8601 (for <time datetime>, feeds and the API)."""
+    """ISO 8601 to the second, in UTC (for <time datetime> and feeds)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
     return value.isoformat() if value is not None else ""
 
 
