@@ -11,7 +11,7 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
 from bot.locks import UserLocks
-from handlers import cancel, help, idea, language, menu, mine, profile, registration
+from handlers import cancel, help, idea, language, menu, mine, profile, registration, subsidy
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def build_router() -> Router:
     profile.register(router)
     idea.register(router)  # the idea wizard (its drafts and the compare step)
     mine.register(router)  # /mine: the citizen's own initiatives
+    subsidy.register(router)  # the subsidy desk, and staff's advice when no route fits
     return router
 
 

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.services.errors import InvalidValue
-from bot.services.subsidies import Gap, Missing, Need, Reason, Route, find_routes, match, needed_by, parse_amount
+from bot.services.subsidies import Gap, Missing, Need, Reason, Route, find_routes, match, needed_by
 from models.subsidy import SubsidyRoute
 
 TODAY = date(2026, 5, 15)
@@ -109,24 +108,6 @@ def test_near_misses_easiest_to_overcome_first():
 def test_needed_by_months():
     assert needed_by(None, TODAY) is None and needed_by(0, TODAY) is None
     assert needed_by(3, TODAY) == TODAY + timedelta(days=91)
-
-
-@pytest.mark.parametrize(("typed", "cents"), [
-    ("1500", 150_000), ("€ 1.500", 150_000), ("1.500,50", 150_050), ("1,500.50", 150_050),
-    ("250 euro", 25_000), ("€1500,-", 150_000), ("12,5", 1250), ("1 500", 150_000),
-])
-def test_amounts_as_citizens_type_them(typed, cents):
-    assert parse_amount(typed) == cents
-
-
-@pytest.mark.parametrize(("typed", "code"), [
-    ("", "amount_format"), ("abc", "amount_format"), ("-5", "amount_format"), ("1.5000", "amount_format"),
-    ("<b>&", "amount_format"), ("💶", "amount_format"), ("0", "amount_zero"), ("99999999999", "amount_too_large"),
-])
-def test_amounts_that_are_refused(typed, code):
-    with pytest.raises(InvalidValue) as refused:
-        parse_amount(typed)
-    assert refused.value.code == code
 
 
 async def test_find_routes_reads_the_database_and_leaves_out_expired_routes(database_url):

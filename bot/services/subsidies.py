@@ -13,10 +13,8 @@ money is needed).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +28,7 @@ from models.initiative import Initiative, Status
 from models.region import Municipality, Theme
 from models.subsidy import AdviceRequest, SubsidyRoute
 
-MAX_AMOUNT_CENTS = 10_000_000_00  # € 10 million: more is a typing error, not a citizen initiative
+MAX_AMOUNT_CENTS = 10_000_000_00  # € 10 million, as for an initiative's budget
 MAX_NOTE = 1000
 MAX_REPLY = 2000
 MAX_OPEN_ADVICE_REQUESTS = 3
@@ -229,59 +227,50 @@ async def find_routes(need: Need, today: date | None = None) -> Matches:
     return match([Route.of(row) for row in rows], need, today)
 
 
-_AMOUNT_RE = re.compile(r"^(?:\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*|\d+)(?:[.,](\d{1,2}))?$")
-
-
-def parse_amount(text: str) -> int:
-    """Cents from what a citizen types: '1500', '€ 1.500', '1,500.50', '1.500,50', '250 euro'."""
-    cleaned = re.sub(r"(?i)\s|€|eur(o|os)?\b", "", text.strip()).removesuffix(",-").removesuffix(".-")
-    found = _AMOUNT_RE.match(cleaned)
-    if not found:
-        raise InvalidValue("amount_format")
-    thousands, decimals = found.group(1), found.group(2)
-    whole = cleaned[: len(cleaned) - (len(decimals) + 1 if decimals else 0)]
-    if thousands:
-        whole = whole.replace(thousands, "")
-    try:
-        cents = int(Decimal(whole + "." + (decimals or "0")) * 100)
-    except InvalidOperation as error:  # pragma: no cover - the pattern admits digits only
-        raise InvalidValue("amount_format") from error
-    if cents <= 0:
-        raise InvalidValue("amount_zero")
-    if cents > MAX_AMOUNT_CENTS:
-        raise InvalidValue("amount_too_large", MAX_AMOUNT_CENTS)
-    return cents
-
-
 @dataclass(frozen=True)
-class Choices:
-    """What a citizen can choose from: themes (slug, Dutch name, English name) and municipalities (code, name)."""
+class Names:
+    """Display names of the region's data: themes (slug, Dutch, English) in order, municipalities by code."""
 
     themes: list[tuple[str, str, str]]
-    municipalities: list[tuple[str, str]]
+    municipalities: dict[str, str]
+    region: str
 
-    def theme_name(self, slug: str | None, locale: str) -> str | None:
+    def theme(self, slug: str | None, locale: str) -> str | None:
         """A theme's name in `locale` (None for an unknown slug)."""
         for theme_slug, name_nl, name_en in self.themes:
             if theme_slug == slug:
                 return name_en if locale == "en" else name_nl
         return None
 
-    def municipality_name(self, code: str | None) -> str | None:
-        """A municipality's name (None for an unknown code)."""
-        return dict(self.municipalities).get(code or "")
 
-    def find_municipality(self, text: str) -> str | None:
-        """The code of a municipality typed by name (case and accents as typed)."""
-        wanted = " ".join(text.split()).casefold()
-        return next((code for code, name in self.municipalities if name.casefold() == wanted), None)
+async def names() -> Names:
+    """The names of the themes and municipalities, and the region's name."""
+    themes = await Theme.all().order_by("sort_order", "slug").values_list("slug", "name_nl", "name_en")
+    municipalities = await Municipality.all().order_by("name").values_list("code", "name", "region")
+    return Names([(slug, nl, en) for slug, nl, en in themes], {code: name for code, name, _r in municipalities},
+                 municipalities[0][2] if municipalities else "")
 
 
-async def choices() -> Choices:
-    """The region's themes and municipalities."""
-    themes = await Theme.all().values_list("slug", "name_nl", "name_en")
-    municipalities = await Municipality.all().values_list("code", "name")
-    return Choices([tuple(t) for t in themes], [tuple(m) for m in municipalities])  # type: ignore[misc]
+def _months(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value in NEEDED_WITHIN_MONTHS else None
+
+
+async def need_of(answers: dict[str, Any], today: date | None = None) -> Need:
+    """The `Need` behind a citizen's answers (theme slug, municipality id, applicant, amount, months)."""
+    today = today or date.today()
+    municipality = None
+    if answers.get("municipality_id"):
+        municipality = await Municipality.filter(id=answers["municipality_id"]).first().values_list("code", flat=True)
+    applicant = answers.get("applicant")
+    return Need(theme=answers.get("theme") or None, municipality=municipality,  # type: ignore[arg-type]
+                applicant=applicant if applicant in {kind.value for kind in ApplicantType} else None,
+                amount_cents=answers.get("amount_cents"), needed_by=needed_by(_months(answers.get("when")), today))
+
+
+async def find_for(answers: dict[str, Any], today: date | None = None) -> Matches:
+    """The routes for a citizen's answers."""
+    today = today or date.today()
+    return await find_routes(await need_of(answers, today), today)
 
 
 async def prefill(citizen_id: int, initiative_id: int | None = None) -> dict[str, Any]:
@@ -290,14 +279,14 @@ async def prefill(citizen_id: int, initiative_id: int | None = None) -> dict[str
     The initiative must be the citizen's own or published; otherwise NotFound.
     """
     answers: dict[str, Any] = {}
-    citizen = await Citizen.get_or_none(id=citizen_id).prefetch_related("municipality")
+    citizen = await Citizen.get_or_none(id=citizen_id)
     if citizen is None:
         raise NotFound("citizen")
-    if citizen.municipality is not None:
-        answers["municipality"] = citizen.municipality.code
+    if citizen.municipality_id is not None:
+        answers["municipality_id"] = citizen.municipality_id
     if initiative_id is None:
         return answers
-    initiative = await Initiative.get_or_none(id=initiative_id).prefetch_related("theme", "municipality")
+    initiative = await Initiative.get_or_none(id=initiative_id).prefetch_related("theme")
     visible = initiative is not None and not initiative.hidden and (
         initiative.initiator_id == citizen_id or initiative.status == Status.PUBLISHED)
     if initiative is None or not visible:
@@ -306,8 +295,8 @@ async def prefill(citizen_id: int, initiative_id: int | None = None) -> dict[str
     answers["initiative_title"] = initiative.title
     if initiative.theme is not None:
         answers["theme"] = initiative.theme.slug
-    if initiative.municipality is not None:
-        answers["municipality"] = initiative.municipality.code
+    if initiative.municipality_id is not None:
+        answers["municipality_id"] = initiative.municipality_id
     if initiative.budget_cents:
         answers["amount_cents"] = initiative.budget_cents
     return answers
@@ -341,7 +330,8 @@ async def request_advice(citizen: CitizenInfo, answers: dict[str, Any], note: st
     open_requests = await AdviceRequest.filter(citizen_id=citizen.id, reply__isnull=True).count()
     if open_requests >= MAX_OPEN_ADVICE_REQUESTS:
         raise InvalidValue("too_many_open", MAX_OPEN_ADVICE_REQUESTS)
-    keys = ("theme", "municipality", "applicant", "amount_cents", "when", "initiative_id", "initiative_title")
+    keys = ("theme", "municipality_id", "applicant", "amount_cents", "when", "initiative_id", "initiative_title",
+            "found")
     stored = {key: answers[key] for key in keys if answers.get(key) is not None}
     if note:
         stored["note"] = note
