@@ -11,7 +11,22 @@ from bot.commands import register_commands
 from bot.config import Settings
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
 from bot.locks import UserLocks
-from handlers import cancel, help, idea, language, menu, mine, profile, registration, subsidy
+from handlers import (
+    cancel,
+    help,
+    idea,
+    language,
+    limits,
+    menu,
+    mine,
+    moderation,
+    privacy,
+    profile,
+    registration,
+    report,
+    staff,
+    subsidy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +43,11 @@ def build_router() -> Router:
     idea.register(router)  # the idea wizard (its drafts and the compare step)
     mine.register(router)  # /mine: the citizen's own initiatives
     subsidy.register(router)  # the subsidy desk, and staff's advice when no route fits
+    moderation.register(router)  # /queue, staff decisions; the blocked-citizen guard
+    limits.register(router)  # the per-minute message cap (a guard, after the blocked-citizen one)
+    report.register(router)  # reporting initiatives and updates
+    staff.register(router)  # /hide /unhide /block /unblock /verify /unverify /audit (staff only)
+    privacy.register(router)  # /privacy /mydata /deleteme
     return router
 
 

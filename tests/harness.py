@@ -17,9 +17,13 @@ STAFF_ID = 9000
 
 
 def test_settings(database_url: str, **overrides: Any) -> Settings:
-    """Settings for a test: sandbox token, the test database, one staff member."""
+    """Settings for a test: sandbox token, the test database, one staff member.
+
+    Tests type much faster than people: the per-minute message cap is raised so that a long
+    conversation test is never refused (tests of the cap itself set their own).
+    """
     base = Settings(telegram_bot_token=None, database_url=database_url, staff_ids=frozenset({STAFF_ID}),
-                    public_url="http://testserver.local")
+                    public_url="http://testserver.local", max_messages_per_minute=600)
     return replace(base, **overrides)
 
 
