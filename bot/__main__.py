@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from bot import cli_subsidies
+from bot import cli_ops, cli_subsidies
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import configure_logging
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed_demo.add_argument("--scale", type=int, metavar="N",
                            help="instead: N initiatives with 10 citizens and 30 memberships each, for benchmarks")
     cli_subsidies.add_parser(commands)
+    cli_ops.add_parsers(commands)
     return parser
 
 
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "subsidies":
         return cli_subsidies.run(args, settings)
+    if command in ("initiatives", "export-db", "import-db"):
+        return cli_ops.run(args, settings)
     if command == "migrate":
         from bot.db import close_database, migrate
 
