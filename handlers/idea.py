@@ -34,10 +34,12 @@ from bot.engine import END, BotContext, Flow, Router, StepResult, begin, redirec
 from bot.i18n import N_, _
 from bot.replies import button, clip, esc, keyboard, rows_of, send, show
 from bot.services import initiatives, places, registration, similar
-from bot.services.errors import InvalidValue, NotFound
+from bot.services.errors import InvalidValue, LimitReached, NotFound
 from bot.services.initiatives import InitiativeInfo
 from handlers import steps
+from handlers.limits import limit_text
 from handlers.menu import main_menu
+from handlers.moderation import notify_staff_of_submission
 from handlers.registration import require_profile
 from models.initiative import Status
 
@@ -519,7 +521,11 @@ async def submit(update: Update, context: BotContext) -> StepResult:
     draft_id = context.conversation.data.get("id") or 0
     try:
         status = await initiatives.submit_initiative(context.citizen.id, draft_id,
-                                                     context.settings.publish_immediately)
+                                                     context.settings.publish_immediately,
+                                                     context.settings.max_initiatives_per_day)
+    except LimitReached as error:  # the draft stays; the summary's Submit button works again later
+        await send(update, context, limit_text(error, context.settings.max_initiatives_per_day))
+        return None
     except InvalidValue as error:
         draft = await _draft(context)
         if error.code == "incomplete" and draft:
@@ -533,6 +539,8 @@ async def submit(update: Update, context: BotContext) -> StepResult:
         return await _lost(update, context)
     draft = await initiatives.get(context.citizen.id, draft_id)
     await show(update, context, submitted_text(draft, status, context), main_menu(context))
+    if status == Status.SUBMITTED:
+        await notify_staff_of_submission(context, draft_id)  # Approve / Ask for changes / Reject
     return END
 
 

@@ -21,9 +21,10 @@ def wait_text(seconds: int) -> str:
     """'in 40 seconds' / 'in 5 minutes' / 'in about 3 hours'."""
     if seconds < 90:
         return ngettext("in {n} second", "in {n} seconds", seconds)
-    if seconds < 90 * 60:
-        return ngettext("in {n} minute", "in {n} minutes", math.ceil(seconds / 60))
-    return ngettext("in about {n} hour", "in about {n} hours", math.ceil(seconds / 3600))
+    minutes = math.ceil(seconds / 60)
+    if minutes < 60:
+        return ngettext("in {n} minute", "in {n} minutes", minutes)
+    return ngettext("in about {n} hour", "in about {n} hours", max(round(minutes / 60), 1))
 
 
 def limit_text(error: LimitReached, limit: int) -> str:

@@ -20,11 +20,13 @@ from telegram import Update
 from bot.engine import END, BotContext, Flow, Router, StepResult, begin
 from bot.i18n import N_, _
 from bot.replies import button, clip, esc, keyboard, link_button, send, show
-from bot.services import initiatives
-from bot.services.errors import InvalidValue, NotFound
+from bot.services import initiatives, moderation
+from bot.services.errors import InvalidValue, LimitReached, NotFound
 from bot.services.initiatives import InitiativeInfo
 from handlers import steps
+from handlers.limits import limit_text
 from handlers.menu import MENU
+from handlers.moderation import notify_staff_of_submission
 from models.initiative import Status
 
 FLOW = "mine"
@@ -203,6 +205,7 @@ async def _save(update: Update, context: BotContext, **fields: object) -> StepRe
     """Save changed fields; confirm (awaiting moderation, for a published initiative) and show it."""
     initiative_id = context.conversation.data.get("id", 0)
     try:
+        waiting = await moderation.has_pending_edit(initiative_id)
         applied = await initiatives.edit_initiative(context.citizen.id, initiative_id,
                                                     context.settings.publish_immediately, **fields)
     except InvalidValue as error:
@@ -214,6 +217,8 @@ async def _save(update: Update, context: BotContext, **fields: object) -> StepRe
     except NotFound:
         return await not_found(update, context)
     context.conversation.after(END)
+    if not applied and not waiting:
+        await notify_staff_of_submission(context, initiative_id)  # the edit goes through moderation
     saved = _("Saved.") if applied else _("Saved. Your changes are shown after moderation.")
     context.notice = saved
     await send(update, context, "✅ " + saved)
@@ -294,11 +299,18 @@ async def resubmit(update: Update, context: BotContext) -> StepResult:
     """Submit an initiative again after the requested changes ('mine:r:ID')."""
     initiative_id = steps.id_of(context.callback_data) or 0
     try:
-        await initiatives.submit_initiative(context.citizen.id, initiative_id, context.settings.publish_immediately)
+        status = await initiatives.submit_initiative(context.citizen.id, initiative_id,
+                                                     context.settings.publish_immediately,
+                                                     context.settings.max_initiatives_per_day)
     except NotFound:
         return await not_found(update, context)
+    except LimitReached as error:
+        await send(update, context, limit_text(error, context.settings.max_initiatives_per_day))
+        return None
     except InvalidValue:
         return await steps.stale(update, context)
+    if status == Status.SUBMITTED:
+        await notify_staff_of_submission(context, initiative_id)
     context.notice = _("Submitted again. Thank you!")
     return await open_item(update, context, initiative_id)
 

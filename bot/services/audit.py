@@ -55,6 +55,14 @@ async def refuse(actor: CitizenInfo, action: str, target_type: str | None = None
     return NotAllowed(action)
 
 
+async def refuse_citizen(citizen_id: int, action: str, target_type: str | None = None,
+                         target_id: int | None = None) -> None:
+    """Record a refused attempt of a citizen known by id (e.g. acting on another citizen's initiative)."""
+    log.warning("refused %s on %s #%s", action, target_type, target_id)
+    telegram_id = await Citizen.filter(id=citizen_id).first().values_list("telegram_id", flat=True)
+    await record(telegram_id, REFUSED + action, target_type, target_id)
+
+
 async def recent(actor: CitizenInfo, limit: int = 20, offset: int = 0) -> list[AuditRecord]:
     """The newest entries first (staff only)."""
     if not actor.is_staff:

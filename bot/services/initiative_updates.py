@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from bot.services import memberships, outbox
+from bot.services import audit, memberships, outbox
 from bot.services.errors import InvalidValue, NotAllowed, NotFound, TooSoon
 from models.delivery import OutboxKind
 from models.initiative import Initiative, InitiativeUpdate, Status
@@ -49,7 +49,8 @@ async def _check(citizen_id: int, initiative_id: int, interval: timedelta, now: 
     initiative = await Initiative.get_or_none(id=initiative_id)
     if initiative is None or initiative.status == Status.DRAFT:
         raise NotFound("initiative")
-    if initiative.initiator_id != citizen_id:
+    if initiative.initiator_id != citizen_id:  # a forged button: logged for staff
+        await audit.refuse_citizen(citizen_id, "post_update", "initiative", initiative_id)
         raise NotAllowed("not_initiator")
     if initiative.status != Status.PUBLISHED or initiative.hidden:
         raise NotAllowed("not_published")

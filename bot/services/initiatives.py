@@ -15,6 +15,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import format_currency
 
+from bot.services import audit, limits
 from bot.services.errors import InvalidValue, NotAllowed, NotFound
 from models.citizen import Citizen
 from models.initiative import HelpKind, Initiative, Status
@@ -187,10 +188,12 @@ async def themes() -> list[ThemeInfo]:
     return [_theme(row) for row in await Theme.all().order_by("sort_order", "slug")]  # type: ignore[misc]
 
 
-async def _own(citizen_id: int, initiative_id: int) -> Initiative:
+async def _own(citizen_id: int, initiative_id: int, action: str = "open") -> Initiative:
     row = await Initiative.get_or_none(id=initiative_id, initiator_id=citizen_id).prefetch_related(
         "theme", "municipality")
     if row is None:
+        if await Initiative.exists(id=initiative_id):  # someone else's: a forged button, logged for staff
+            await audit.refuse_citizen(citizen_id, action, "initiative", initiative_id)
         raise NotFound("initiative")
     return row
 
@@ -257,7 +260,7 @@ async def create_draft(citizen_id: int, title: str, municipality_id: int | None 
 async def update_draft(citizen_id: int, initiative_id: int, **fields: Any) -> InitiativeInfo:
     """Store wizard answers in a draft (or an initiative sent back with changes requested)."""
     checked = await _check_fields(fields)
-    row = await _own(citizen_id, initiative_id)
+    row = await _own(citizen_id, initiative_id, "edit")
     if row.status not in SUBMITTABLE:
         raise InvalidValue("status")
     await Initiative.filter(id=row.id).update(**checked)
@@ -269,13 +272,18 @@ async def delete_draft(citizen_id: int, initiative_id: int) -> bool:
     return await Initiative.filter(id=initiative_id, initiator_id=citizen_id, status=Status.DRAFT).delete() > 0
 
 
-async def submit_initiative(citizen_id: int, initiative_id: int, publish_immediately: bool) -> Status:
-    """Submit a complete draft: SUBMITTED (awaiting moderation), or PUBLISHED when moderation is off."""
-    row = await _own(citizen_id, initiative_id)
+async def submit_initiative(citizen_id: int, initiative_id: int, publish_immediately: bool,
+                            max_per_day: int = 0) -> Status:
+    """Submit a complete draft: SUBMITTED (awaiting moderation), or PUBLISHED when moderation is off.
+
+    LimitReached when the citizen submitted `max_per_day` other initiatives in the last 24 hours.
+    """
+    row = await _own(citizen_id, initiative_id, "submit")
     if row.status not in SUBMITTABLE:
         raise InvalidValue("status")
     if not _info(row).complete:
         raise InvalidValue("incomplete")
+    await limits.check_daily_submissions(citizen_id, max_per_day, initiative_id)
     citizen = await Citizen.get(id=citizen_id)
     if citizen.blocked_by_staff:
         raise NotAllowed("blocked")
@@ -299,7 +307,7 @@ async def edit_initiative(citizen_id: int, initiative_id: int, publish_immediate
     `pending_changes`), unless new initiatives are published without moderation.
     """
     checked = await _check_fields(fields)
-    row = await _own(citizen_id, initiative_id)
+    row = await _own(citizen_id, initiative_id, "edit")
     if row.status not in CHANGEABLE:
         raise InvalidValue("status")
     if row.status != Status.PUBLISHED or publish_immediately:
@@ -315,7 +323,7 @@ async def edit_initiative(citizen_id: int, initiative_id: int, publish_immediate
 async def withdraw(citizen_id: int, initiative_id: int, reason: str) -> InitiativeInfo:
     """Withdraw a submitted or published initiative, with the initiator's reason."""
     text = clean_reason(reason)
-    row = await _own(citizen_id, initiative_id)
+    row = await _own(citizen_id, initiative_id, "withdraw")
     if row.status not in WITHDRAWABLE:
         raise InvalidValue("status")
     if not await Initiative.filter(id=row.id, status=row.status).update(

@@ -237,6 +237,11 @@ async def submission_for_notice(initiative_id: int) -> Submission:
     )
 
 
+async def has_pending_edit(initiative_id: int) -> bool:
+    """Whether a published initiative has an edit waiting for staff (to tell staff only once)."""
+    return await Initiative.filter(id=initiative_id, pending_changes__not_isnull=True).exists()
+
+
 # --- decisions on initiatives ----------------------------------------------------------------------
 
 
