@@ -29,6 +29,7 @@ from bot.emulator.client import EmulatedUserClient, EmulatorClient, SentUpdate
 from bot.emulator.state import World
 from models.citizen import Citizen as CitizenRow
 from models.conversation import HandledUpdate
+from models.delivery import Delivery, DeliveryStatus, OutboxKind, OutboxMessage, OutboxStatus
 from models.initiative import Initiative, Status
 from models.region import Municipality
 from tests.harness import postgres_url
@@ -98,6 +99,7 @@ async def start_worker(name: str, tmp_path: Path, database_url: str, emulator_ur
         "WEBHOOK_SECRET": SECRET,
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        "DELIVERY_RATE": "25",  # announcements take a few seconds: time to kill the sender midway
     }
     worker = launch(name, tmp_path, env)
     process = worker.process
@@ -305,3 +307,68 @@ async def test_redeliveries_racing_the_first_delivery_on_two_workers_are_handled
     assert a["samen_updates_handled_total"] + b["samen_updates_handled_total"] == total
     assert a["samen_updates_duplicate_total"] + b["samen_updates_duplicate_total"] == total
     assert a["samen_updates_handled_total"] > 0 and b["samen_updates_handled_total"] > 0
+
+
+# --- the outbox sender dying mid-announcement ----------------------------------------------------------
+
+SENDER_LINE = "this process is now the outbox sender"
+
+
+async def wait_for(condition: Callable[[], Awaitable[bool]], timeout: float, what: str, cluster: Cluster) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {timeout} s\n{cluster.logs()}")
+        await asyncio.sleep(0.05)
+
+
+async def test_the_sender_killed_mid_announcement_and_another_worker_finishing_it(cluster: Cluster):
+    outbox = pytest.importorskip("bot.services.outbox")
+    world = cluster.world
+    count = 150
+    citizen_ids: dict[int, int] = {}
+    for i in range(count):
+        telegram_id = 40_000 + i
+        await cluster.emulator.user(telegram_id, f"Listener {i}", "nl")
+        world.users[telegram_id].started = True
+        citizen_ids[telegram_id] = (await CitizenRow.create(telegram_id=telegram_id, language="nl")).id
+
+    async def sender_known() -> bool:
+        return any(SENDER_LINE in worker.log() for worker in cluster.workers)
+
+    await wait_for(sender_known, 30, "no worker became the outbox sender", cluster)
+    sender = next(worker for worker in cluster.workers if SENDER_LINE in worker.log())
+    standby = next(worker for worker in cluster.workers if worker is not sender)
+    text = "<b>Aankondiging</b>: de subsidieronde is open &amp; 🎉"
+    message_id = await outbox.enqueue(OutboxKind.ANNOUNCEMENT, dict.fromkeys(citizen_ids.values(), text))
+
+    async def some_sent() -> bool:
+        return world.counters.sent >= 30
+
+    await wait_for(some_sent, 60, "the announcement did not start", cluster)
+    sender.process.kill()  # SIGKILL, mid-announcement: no chance to tidy up
+    sender.process.wait(timeout=10)
+    sent_by_first = world.counters.sent
+    assert sent_by_first < count, "the announcement was finished before the sender was killed"
+
+    async def finished() -> bool:
+        return not await Delivery.filter(message_id=message_id, status=DeliveryStatus.PENDING).exists()
+
+    await wait_for(finished, 90, "the announcement was not finished", cluster)
+    assert SENDER_LINE in standby.log()
+    statuses = await Delivery.filter(message_id=message_id).values_list("status", flat=True)
+    assert len(statuses) == count and set(statuses) == {DeliveryStatus.SENT}
+    await wait_for(lambda: _done(message_id), 30, "the announcement was not marked done", cluster)
+    received = {}
+    for telegram_id in citizen_ids:
+        shown = [m.visible_text or "" for m in world.chats[telegram_id].messages.values() if m.from_bot]
+        received[telegram_id] = sum("Aankondiging: de subsidieronde is open & 🎉" in s for s in shown)
+    missed = [telegram_id for telegram_id, n in received.items() if n == 0]
+    assert not missed, f"{len(missed)} citizen(s) never got the announcement"
+    twice = [telegram_id for telegram_id, n in received.items() if n > 1]
+    assert len(twice) <= 8, f"{len(twice)} got it twice: more than the sends that can be in flight at once"
+    assert all(n <= 2 for n in received.values())
+
+
+async def _done(message_id: int) -> bool:
+    return await OutboxMessage.filter(id=message_id, status=OutboxStatus.DONE).exists()
