@@ -2,34 +2,14 @@
 
 SQLite: an FTS5 table with external content (tokenizer `unicode61 remove_diacritics 2`: case and
 accents ignored) and triggers that follow every insert, update and delete of `initiative`.
-PostgreSQL: an immutable function that folds accents and punctuation (translate(), so the unaccent
-extension is not needed) and builds a Dutch tsvector, and a GIN index on it. bot/services/search.py queries both.
+PostgreSQL: an immutable function that folds accents (Unicode NFKD, so the unaccent extension is not
+needed) and punctuation and builds a Dutch tsvector, and a GIN index on it.
+bot/services/search.py queries both.
 Hand-written: scripts/makemigrations keeps this file while it regenerates 0001_initial.
 """
 
-import unicodedata
-
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-
-# PostgreSQL's parser reads tags, URLs, e-mail addresses and hyphenated words as special tokens
-# ("<b>x</b>" drops x); FTS5 splits on every character that is not a letter or digit. Turning
-# punctuation into spaces first makes both databases see the same words.
-PUNCTUATION = "!\"#%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-
-
-def _accent_map() -> tuple[str, str]:
-    """Latin letters with diacritics (both cases) and the lower-case ASCII letter each folds to,
-    then ASCII punctuation and a space for each."""
-    source, target = list(PUNCTUATION), [" "] * len(PUNCTUATION)
-    for code in range(0xC0, 0x250):
-        char = chr(code)
-        letters = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        if len(letters) == 1 and letters != char and letters.isascii() and letters.isalpha():
-            source.append(char)
-            target.append(letters.lower())
-    return "".join(source), "".join(target)
-
 
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE initiative_fts USING fts5(title, description, audience, content='initiative', "
@@ -55,22 +35,20 @@ SQLITE_DOWN = [
 ]
 
 
-def _quoted(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _postgres_up() -> list[str]:
-    source, target = _accent_map()
-    return [
-        "CREATE OR REPLACE FUNCTION initiative_search_vector(title text, description text, audience text) "
-        "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ "
-        "SELECT to_tsvector('pg_catalog.dutch'::regconfig, translate(coalesce(title, '') || ' ' || "
-        f"coalesce(description, '') || ' ' || coalesce(audience, ''), '{_quoted(source)}', '{target}')) $$",
-        "CREATE INDEX IF NOT EXISTS initiative_search_idx ON initiative "
-        "USING gin (initiative_search_vector(title, description, audience))",
-    ]
-
-
+# NFKD splits accented letters into letter + combining mark; the marks are removed (as Python's
+# bot.services.search.fold does). Punctuation becomes a space: PostgreSQL's parser would otherwise
+# read tags, URLs and hyphenated words as special tokens ("<b>x</b>" drops x), while FTS5 splits on
+# every character that is not a letter or digit. normalize() needs PostgreSQL 13+ and a UTF-8 database.
+COMBINING_MARKS = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+POSTGRES_UP = [
+    "CREATE OR REPLACE FUNCTION initiative_search_vector(title text, description text, audience text) "
+    "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 500 AS $$ "
+    "SELECT to_tsvector('pg_catalog.dutch'::regconfig, regexp_replace(regexp_replace(normalize("
+    "coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || coalesce(audience, ''), NFKD), "
+    f"'{COMBINING_MARKS}', '', 'g'), '[[:punct:]]', ' ', 'g')) $$",
+    "CREATE INDEX IF NOT EXISTS initiative_search_idx ON initiative "
+    "USING gin (initiative_search_vector(title, description, audience))",
+]
 POSTGRES_DOWN = [
     "DROP INDEX IF EXISTS initiative_search_idx",
     "DROP FUNCTION IF EXISTS initiative_search_vector(text, text, text)",
@@ -85,7 +63,7 @@ async def _run(schema_editor, sqlite: list[str], postgres: list[str]) -> None:
 
 
 async def forwards(apps, schema_editor) -> None:
-    await _run(schema_editor, SQLITE_UP, _postgres_up())
+    await _run(schema_editor, SQLITE_UP, POSTGRES_UP)
 
 
 async def backwards(apps, schema_editor) -> None:

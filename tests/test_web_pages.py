@@ -366,3 +366,7 @@ async def test_static_files_and_no_client_scripts(web: TestClient):
     home = await get_text(web, "/")
     assert re.search(r'<link rel="stylesheet" href="/static/site.css\?v=[^"]+">', home)
     assert "<script" not in home
+    versioned = re.search(r'href="(/static/site.css\?v=[^"]+)"', home).group(1)
+    cached = await web.get(html.unescape(versioned))
+    assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert (await web.get("/static/nope.css")).status == 404

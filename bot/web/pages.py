@@ -125,7 +125,8 @@ def render(request: web.Request, template: str, context: Mapping[str, Any] | Non
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Strict security headers on every answer (a sub-application may set its own first)."""
+    """Strict security headers on every answer (a sub-application may set its own first); static files
+    are cached."""
     try:
         response = await handler(request)
     except web.HTTPException as error:
@@ -135,6 +136,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     if not response.prepared:
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if request.match_info.route.name == ROUTE_PREFIX + "static" and response.status == 200:
+            # the pages link static files with ?v=<hash of the content>, so such a URL never changes
+            versioned = "v" in request.query
+            response.headers.setdefault("Cache-Control", "public, max-age=31536000, immutable" if versioned
+                                        else "public, max-age=3600")
     return response
 
 
