@@ -80,10 +80,9 @@ async def new_idea(update: Update, context: BotContext) -> StepResult:
     parked = context.conversation.parked.get(FLOW)
     draft = await initiatives.current_draft(context.citizen.id)
     if parked or draft:
-        title = draft.title if draft else ""
-        await show(update, context, _("You have a draft idea: “{title}”. Do you want to continue it?",
-                                      title=clip(title, 100)) if title else _("You have a draft idea. "
-                                                                              "Do you want to continue it?"),
+        prompt = (_("You have a draft idea: “{title}”. Do you want to continue it?", title=clip(draft.title, 100))
+                  if draft and draft.title else _("You have a draft idea. Do you want to continue it?"))
+        await show(update, context, prompt,
                    keyboard([button(_("▶️ Continue my draft"), f"{PREFIX}:cont")],
                             [button(_("🗑 Discard it and start a new idea"), f"{PREFIX}:fresh")]))
         return None
@@ -116,8 +115,8 @@ async def continue_draft(update: Update, context: BotContext) -> StepResult:
 async def fresh_start(update: Update, context: BotContext) -> StepResult:
     """Delete the existing draft and start a new one."""
     parked = context.conversation.parked.pop(FLOW, None) or {}
-    for draft_id in {(parked.get("data") or {}).get("id"), getattr(
-            await initiatives.current_draft(context.citizen.id), "id", None)} - {None}:
+    draft = await initiatives.current_draft(context.citizen.id)
+    for draft_id in {(parked.get("data") or {}).get("id"), draft.id if draft else None} - {None}:
         await initiatives.delete_draft(context.citizen.id, draft_id)
     if context.conversation.flow == FLOW:
         context.conversation.after(END)

@@ -19,12 +19,13 @@ MIN_SCORE = 0.2
 MAX_CANDIDATES = 2000  # the most recently published; older ones rarely matter for a new idea
 
 STOP_WORDS = frozenset("""
-aan al alle alles als altijd ander andere anders ben bij binnen daar daarom dan dat de deze die dit doen
-door dus een eens en er ge geen gehad geweest graag haar had heb hebben heeft hem het hier hij hoe hun
+aan al alle alles als altijd ander andere anders ben bij binnen daar daarom dan dat de der deze die dit doch
+doen door dus een eens en er ge geen gehad geweest graag haar had heb hebben heeft hem het hier hij hoe hun
 iemand iets ik in is ja je jij jou jouw jullie kan kon kunnen laat maar me meer men met mij mijn moet na
-naar niet niets nog nu of om omdat onder ons onze ook op over veel voor waar wat we wel werd wie wij
-wil wilt willen worden wordt zal ze zelf zich zij zijn zo zodat zonder zou
-samen elkaar gaan gaat moeten mensen mee even heel echt zoals waarin waarbij iedereen graag nieuwe nieuw
+naar niet niets nog nu of om omdat onder ons onze ook op over reeds te tegen toch toen tot u uit uw van
+veel voor waar waren was wat we wel werd wezen wie wij wil wilt willen worden wordt zal ze zelf zich zij
+zijn zo zodat zonder zou
+samen elkaar gaan gaat moeten mensen mee even heel echt zoals waarin waarbij iedereen nieuwe nieuw
 a an and are as at be by for from has have in into is it its of on or our that the their this to us
 was we were will with you your want would can all together new people
 """.split())
