@@ -67,7 +67,9 @@ async def request_text(advice: Advice, locale: str) -> str:
                  _("From {name}", name=esc(advice.citizen_name)),
                  "", answers_text(advice.answers, await subsidies.names(), municipality, locale)]
         found = advice.answers.get("found")
-        if found is not None:
+        if found == 0:
+            lines.append(_("No subsidy route fits these answers."))
+        elif found is not None:
             lines.append(ngettext("The desk found {n} route that fits.", "The desk found {n} routes that fit.",
                                   found))
         if advice.answers.get("note"):
