@@ -100,50 +100,81 @@ def _checked(label: str, chosen: bool) -> str:
 
 
 async def ask(update: Update, context: BotContext, step: Step, intro: str = "", page: int = 0) -> None:
-    """Ask the question of `step` (or show the results)."""
-    data = context.conversation.data
-    back = steps.nav_row(PREFIX, back=step != Step.THEME)
-    if step == Step.THEME:
-        names = await subsidies.names()
-        themes = [button(_checked(name_en if context.locale == "en" else name_nl, data.get("theme") == slug),
-                         f"{PREFIX}:th:{slug}") for slug, name_nl, name_en in names.themes]
-        any_theme = button(_checked(_("🤷 Another theme / not sure"), "theme" in data and not data["theme"]),
-                           f"{PREFIX}:th:{ANY_THEME}")
-        await show(update, context, _question(step, _("What is your plan about?"),
-                                              _("Choose the theme that fits best."), intro),
-                   keyboard(*rows_of(themes, 2), [any_theme]))
-    elif step == Step.MUNICIPALITY:
-        current = await _municipality(data)
-        keep = [button("✓ " + current.name, f"{PREFIX}:m:{current.id}")] if current else []
-        tip = _("Keep {name}, choose another below, or type its name.", name=esc(current.name)) if current \
-            else _("Choose it below, or type its name, e.g. “Zwolle”.")
-        await show(update, context, _question(step, _("In which municipality will it take place?"), tip, intro),
-                   keyboard(keep, *steps.municipality_rows(PREFIX, await places.municipalities(), page), back))
-    elif step == Step.APPLICANT:
-        kinds = [button(_checked(_(label), data.get("applicant") == kind), f"{PREFIX}:who:{kind}")
-                 for kind, label in APPLICANT_BUTTONS.items()]
-        await show(update, context, _question(step, _("Who will apply for the money?"), _(
-            "Some funds are only for foundations or associations. An informal group is a few people "
-            "without a legal entity."), intro), keyboard(*rows_of(kinds, 2), back))
-    elif step == Step.AMOUNT:
-        amount = data.get("amount_cents")
-        keep = [button(_("✓ Keep {amount}", amount=money(amount, context.locale)), f"{PREFIX}:amt:keep")] \
-            if amount else []
-        await show(update, context, _question(step, _("How much money do you need?"), _(
-            "An estimate in euros is fine, like “2500” or “€ 2.500”."), intro),
-            keyboard(keep, [button(_("I don't know yet"), f"{PREFIX}:amt:none")], back))
-    elif step == Step.WHEN:
-        options = [button(_checked(_(label), data.get("when") == months and "when" in data), f"{PREFIX}:when:{months}")
-                   for months, label in WHEN_BUTTONS.items()]
-        await show(update, context, _question(step, _("When do you need the money?"), _(
-            "Some funds only open later in the year."), intro), keyboard(*rows_of(options, 2), back))
-    elif step == Step.NOTE:
-        await show(update, context, "<b>" + _("What would you like to ask the province's staff?") + "</b>\n" + _(
-            "They see your answers and your public name. Add a few words about your plan if you like "
-            "(at most {limit} characters), or send the question as it is.", limit=subsidies.MAX_NOTE),
-            keyboard([button(_("📨 Send without a note"), f"{PREFIX}:send")], back))
-    else:
+    """Ask the question of `step` (after `intro`, if any), or show the results."""
+    if step == Step.RESULTS:
         await show_results(update, context, page)
+    elif step == Step.MUNICIPALITY:
+        await ask_municipality(update, context, intro, page)
+    else:
+        await ASKS[step](update, context, intro)
+
+
+async def ask_theme(update: Update, context: BotContext, intro: str = "") -> None:
+    """Ask for the theme: the region's themes, and "another theme / not sure"; the current one ticked."""
+    data = context.conversation.data
+    themes = [button(_checked(name_en if context.locale == "en" else name_nl, data.get("theme") == slug),
+                     f"{PREFIX}:th:{slug}") for slug, name_nl, name_en in (await subsidies.names()).themes]
+    any_theme = button(_checked(_("🤷 Another theme / not sure"), "theme" in data and not data["theme"]),
+                       f"{PREFIX}:th:{ANY_THEME}")
+    await show(update, context, _question(Step.THEME, _("What is your plan about?"),
+                                          _("Choose the theme that fits best."), intro),
+               keyboard(*rows_of(themes, 2), [any_theme]))
+
+
+async def ask_municipality(update: Update, context: BotContext, intro: str = "", page: int = 0) -> None:
+    """Ask for the municipality: the current one (the profile's or the initiative's) on top, paged buttons."""
+    current = await _municipality(context.conversation.data)
+    keep = [button("✓ " + current.name, f"{PREFIX}:m:{current.id}")] if current else []
+    tip = _("Keep {name}, choose another below, or type its name.", name=esc(current.name)) if current \
+        else _("Choose it below, or type its name, e.g. “Zwolle”.")
+    await show(update, context, _question(Step.MUNICIPALITY, _("In which municipality will it take place?"), tip,
+                                          intro),
+               keyboard(keep, *steps.municipality_rows(PREFIX, await places.municipalities(), page), _back()))
+
+
+async def ask_applicant(update: Update, context: BotContext, intro: str = "") -> None:
+    """Ask who applies: a resident, an informal group, a foundation or an association."""
+    chosen = context.conversation.data.get("applicant")
+    kinds = [button(_checked(_(label), chosen == kind), f"{PREFIX}:who:{kind}")
+             for kind, label in APPLICANT_BUTTONS.items()]
+    await show(update, context, _question(Step.APPLICANT, _("Who will apply for the money?"), _(
+        "Some funds are only for foundations or associations. An informal group is a few people "
+        "without a legal entity."), intro), keyboard(*rows_of(kinds, 2), _back()))
+
+
+async def ask_amount(update: Update, context: BotContext, intro: str = "") -> None:
+    """Ask for the amount (typed); offer to keep the current one, or "I don't know yet"."""
+    amount = context.conversation.data.get("amount_cents")
+    keep = [button(_("✓ Keep {amount}", amount=money(amount, context.locale)), f"{PREFIX}:amt:keep")] \
+        if amount else []
+    await show(update, context, _question(Step.AMOUNT, _("How much money do you need?"), _(
+        "An estimate in euros is fine, like “2500” or “€ 2.500”."), intro),
+        keyboard(keep, [button(_("I don't know yet"), f"{PREFIX}:amt:none")], _back()))
+
+
+async def ask_when(update: Update, context: BotContext, intro: str = "") -> None:
+    """Ask when the money is needed: within 1, 3, 6 or 12 months, or not sure."""
+    data = context.conversation.data
+    options = [button(_checked(_(label), "when" in data and data["when"] == months), f"{PREFIX}:when:{months}")
+               for months, label in WHEN_BUTTONS.items()]
+    await show(update, context, _question(Step.WHEN, _("When do you need the money?"), _(
+        "Some funds only open later in the year."), intro), keyboard(*rows_of(options, 2), _back()))
+
+
+async def ask_note(update: Update, context: BotContext, intro: str = "") -> None:
+    """Ask for an optional note to staff, or to send the question as it is."""
+    await show(update, context, "<b>" + _("What would you like to ask the province's staff?") + "</b>\n" + _(
+        "They see your answers and your public name. Add a few words about your plan if you like "
+        "(at most {limit} characters), or send the question as it is.", limit=subsidies.MAX_NOTE),
+        keyboard([button(_("📨 Send without a note"), f"{PREFIX}:send")], _back()))
+
+
+ASKS = {Step.THEME: ask_theme, Step.APPLICANT: ask_applicant, Step.AMOUNT: ask_amount, Step.WHEN: ask_when,
+        Step.NOTE: ask_note}
+
+
+def _back() -> list:
+    return steps.nav_row(PREFIX)
 
 
 async def _municipality(data: dict) -> places.Place | None:
@@ -210,7 +241,7 @@ async def municipality_chosen(update: Update, context: BotContext) -> StepResult
 
 async def municipality_page(update: Update, context: BotContext) -> StepResult:
     """Show another page of municipalities."""
-    await ask(update, context, Step.MUNICIPALITY, page=steps.page_of(context.callback_data))
+    await ask_municipality(update, context, page=steps.page_of(context.callback_data))
     return None
 
 
@@ -269,9 +300,9 @@ async def results_page(update: Update, context: BotContext) -> StepResult:
     return await show_results(update, context, steps.page_of(context.callback_data))
 
 
-async def ask_note(update: Update, context: BotContext) -> StepResult:
+async def to_staff(update: Update, context: BotContext) -> StepResult:
     """Offer to ask staff for advice: ask for an optional note."""
-    await ask(update, context, Step.NOTE)
+    await ask_note(update, context)
     return Step.NOTE
 
 
@@ -323,7 +354,7 @@ BUTTONS = {
     "amt": (amount_chosen, (Step.AMOUNT,)),
     "when": (when_chosen, (Step.WHEN,)),
     "pg": (results_page, (Step.RESULTS,)),
-    "adv": (ask_note, (Step.RESULTS,)),
+    "adv": (to_staff, (Step.RESULTS,)),
     "send": (send_without_note, (Step.NOTE,)),
     "back": (back, (Step.MUNICIPALITY, Step.APPLICANT, Step.AMOUNT, Step.WHEN, Step.NOTE)),
 }
