@@ -192,6 +192,8 @@ BAD_FILES = [
     ("not YAML", "bad.yaml", "routes: [\n  - code: a\n", [(2, "file")]),
     ("not a list", "bad.yaml", "just some text\n", [(1, "routes")]),
     ("unsupported file type", "routes.txt", "code,name,provider\n", [(0, "file")]),
+    ("empty YAML", "empty.yaml", "# nothing yet\n", [(0, "file")]),
+    ("CSV with only a header", "empty.csv", "code,name,provider\n", [(0, "file")]),
 ]
 
 

@@ -332,6 +332,8 @@ async def read_routes(path: Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError as error:
         raise ImportFailed([RowError(0, "file", "not UTF-8 text")]) from error
     raw_rows = _read_yaml(text) if kind == "yaml" else _read_csv(text)
+    if not raw_rows:  # most likely the wrong file; with --prune it would remove every route
+        raise ImportFailed([RowError(0, "file", "no routes in the file")])
     known = await _known()
     routes: list[dict[str, Any]] = []
     errors: list[RowError] = []
