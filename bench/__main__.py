@@ -94,8 +94,104 @@ async def conversation(work: Path, quick: bool) -> list[Row]:
     return rows
 
 
+async def wrk(url: str, seconds: int = 8, connections: int = 50) -> dict[str, Any]:
+    """Load one URL with wrk (a separate C process); requests/s and p95 in ms."""
+    proc = await asyncio.create_subprocess_exec(
+        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(ROOT / "bench" / "p95.lua"),
+        url, stdout=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    result["rps"] = result["requests"] / result["seconds"]
+    result["p95_ms"] = result["p95_us"] / 1000
+    return result
+
+
+async def seed_scale(database_url: str, scale: int) -> float:
+    """`python -m bot seed-demo --scale N` into a fresh database; return the seconds it took."""
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(*python("-m", "bot", "seed-demo", "--scale", str(scale)), cwd=ROOT,
+                                                env=base_env(DATABASE_URL=database_url),
+                                                stdout=asyncio.subprocess.DEVNULL)
+    if await proc.wait() != 0:
+        raise RuntimeError("seed-demo failed")
+    return time.perf_counter() - started
+
+
+async def web(work: Path, quick: bool) -> list[Row]:
+    """Requests/s of the web view's pages with 10,000 initiatives vs an aiohttp hello world."""
+    scale = 1000 if quick else 10_000
+    database_url = f"sqlite://{work}/web.sqlite3"
+    seconds = await seed_scale(database_url, scale)
+    print(f"seed-demo --scale {scale}: {seconds:.0f} s", flush=True)
+    hello_port, web_port, api_port = free_port(), free_port(), free_port()
+    rows = []
+    with process(python("-m", "bench.hello", str(hello_port)), base_env()), \
+            process(python("-m", "bot.emulator", "--port", str(api_port)), base_env()):
+        await wait_http(f"http://127.0.0.1:{hello_port}/")
+        await wait_http(f"http://127.0.0.1:{api_port}/_emulator/stats")
+        env = base_env(TELEGRAM_BOT_TOKEN=FAKE_TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{api_port}/bot",
+                       DATABASE_URL=database_url, WEB_PORT=str(web_port))
+        with process(python("-m", "bot", "run"), env, work / "web.log"):
+            site = f"http://127.0.0.1:{web_port}"
+            await wait_http(f"{site}/healthz")
+            baseline = await wrk(f"http://127.0.0.1:{hello_port}/")
+            pages = {
+                "list": "/initiatieven",
+                "list, page 40, sorted by support": "/initiatieven?sort=support&page=40",
+                "search": "/initiatieven?q=speeltuin",
+                "initiative": f"/initiatieven/{scale // 2}",
+                "statistics": "/statistieken",
+            }
+            for name, path in pages.items():
+                result = await wrk(site + path)
+                ratio = result["rps"] / baseline["rps"]
+                rows.append({
+                    "what": f"web view: {name} ({scale:,} initiatives)",
+                    "measured": f"{result['rps']:.0f} req/s, p95 {result['p95_ms']:.1f} ms ({result['errors']} errors)",
+                    "baseline": f"hello world {baseline['rps']:.0f} req/s, p95 {baseline['p95_ms']:.1f} ms",
+                    "ratio": ratio,
+                    "target": "≥ 0.3 and p95 < 50 ms at 50 clients",
+                    "met": ratio >= 0.3 and result["p95_ms"] < 50 and result["errors"] == 0,
+                })
+    return rows
+
+
+async def startup(work: Path, quick: bool) -> list[Row]:
+    """Seconds from starting `python -m bot` to its first getUpdates, on a 10,000-initiative database."""
+    scale = 1000 if quick else 10_000
+    database_url = f"sqlite://{work}/startup.sqlite3"
+    await seed_scale(database_url, scale)
+    api_port = free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    with process(python("-m", "bot.emulator", "--port", str(api_port)), base_env()):
+        await wait_http(f"{api}/_emulator/stats")
+        baseline_started = time.time()
+        env = base_env(TELEGRAM_BOT_TOKEN=FAKE_TOKEN, TELEGRAM_API_BASE_URL=f"{api}/bot")
+        with process(python("-m", "bench.echo_bot"), env):
+            baseline = await wait_polling(api) - baseline_started
+    api_port = free_port()
+    api = f"http://127.0.0.1:{api_port}"
+    with process(python("-m", "bot.emulator", "--port", str(api_port)), base_env()):
+        await wait_http(f"{api}/_emulator/stats")
+        started = time.time()
+        env = base_env(TELEGRAM_BOT_TOKEN=FAKE_TOKEN, TELEGRAM_API_BASE_URL=f"{api}/bot",
+                       DATABASE_URL=database_url, WEB_PORT=str(free_port()))
+        with process(python("-m", "bot", "run"), env, work / "startup.log"):
+            seconds = await wait_polling(api) - started
+    return [{
+        "what": f"start-up to first getUpdates ({scale:,} initiatives)",
+        "measured": f"{seconds:.2f} s",
+        "baseline": f"echo bot {baseline:.2f} s",
+        "ratio": seconds / baseline,
+        "target": "< 3 s",
+        "met": seconds < 3,
+    }]
+
+
 BENCHMARKS: dict[str, Callable[[Path, bool], Awaitable[list[Row]]]] = {
     "conversation": conversation,
+    "web": web,
+    "startup": startup,
 }
 
 

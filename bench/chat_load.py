@@ -82,9 +82,16 @@ async def _wait_for(session: aiohttp.ClientSession, base: str, user_id: int, ver
         version = chat["version"]
         for message in chat["messages"]:
             if message["from_bot"] and seen.get(message["message_id"]) != message \
-                    and expect in (message.get("visible_text") or ""):
+                    and expect in _shown(message):
                 return True
     return False
+
+
+def _shown(message: dict[str, Any]) -> str:
+    """A message's visible text and button labels."""
+    labels = [button["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+              for button in row]
+    return "\n".join([message.get("visible_text") or "", *labels])
 
 
 async def run(base: str, script: str, users: int, first_id: int, think: float) -> dict[str, Any]:
