@@ -187,6 +187,11 @@ async def send_update(update: Update, context: BotContext) -> StepResult:
         await ask_text(update, context)
         return Step.TEXT
     context.notice = _("Sent!")
+    if not posted.recipients:
+        note = "📣 " + _("Your update is stored and shown on the website. Nobody has joined or follows the "
+                        "initiative yet, so it was not sent to anyone.")
+        await show_card(update, context, initiative_id, note=note)
+        return END
     note = "📣 " + ngettext("Your update is on its way to {n} person. It is also shown on the website.",
                            "Your update is on its way to {n} people. It is also shown on the website.",
                            posted.recipients)

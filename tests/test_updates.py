@@ -183,3 +183,17 @@ def test_longest_update_fits_a_caption_and_a_message():
             message = render(Context(), "T" * 100, 123456, "&" * MAX_TEXT, "A" * 64)
         assert len(parse_html(caption)) <= MAX_CAPTION
         assert len(parse_html(message)) <= 4096
+
+
+async def test_update_without_audience_is_stored_for_the_website(citizen, bot):
+    anna_row = await profile(5001, "Anna", "en")
+    roof = await initiative("Green roof", anna_row)
+    anna = await citizen(5001, "Anna", "en")
+    await anna.send(f"/start initiative-{roof.id}")
+    shown = await anna.press("Post an update")
+    assert "It goes to 0 members and followers." in texts(shown)
+    await anna.send("We started!")
+    shown = await anna.press("Send")
+    assert "Your update is stored and shown on the website." in texts(shown)
+    assert (await InitiativeUpdate.get(initiative_id=roof.id)).text == "We started!"
+    assert not await OutboxMessage.exists(kind=OutboxKind.UPDATE)
