@@ -9,6 +9,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.commands import register_commands
 from bot.config import Settings
+from bot.delivery import Sender, SendLedger
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
 from bot.locks import UserLocks
 from handlers import (
@@ -66,11 +67,13 @@ def build_application(settings: Settings, api_base_url: str | None = None) -> Ap
         .connection_pool_size(64)
         .pool_timeout(30)
         .get_updates_connection_pool_size(2)
+        .rate_limiter(SendLedger())  # notes every send; the outbox sender paces itself around them
     )
     application = (builder.updater(None) if webhook else builder).build()
     application.bot_data.settings = settings
     application.bot_data.router = build_router()
     application.bot_data.stats = UpdateStats()
+    application.bot_data.sender = Sender(application, settings, application.bot.rate_limiter)
     application.add_handler(TypeHandler(Update, handle_update))
     return application
 
@@ -86,6 +89,7 @@ async def start_application(application: Application, *, poll_timeout: int = 10)
     await application.initialize()
     await register_commands(application)
     await application.start()
+    await application.bot_data.sender.start()  # the outbox sender (one process of all becomes it)
     if application.updater is None:
         settings: Settings = application.bot_data.settings
         await application.bot.set_webhook(settings.webhook_url or "", secret_token=settings.webhook_secret,
@@ -99,6 +103,7 @@ async def stop_application(application: Application) -> None:
     """Stop fetching updates, let the updates in flight finish, release resources."""
     if application.updater and application.updater.running:
         await application.updater.stop()
+    await application.bot_data.sender.stop()  # sends in flight finish and are recorded
     if application.running:
         await application.stop()
     await application.shutdown()

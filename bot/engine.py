@@ -163,6 +163,7 @@ class BotData:
     settings: Settings
     router: Router
     stats: UpdateStats
+    sender: Any  # bot.delivery.Sender: the outbox sender, started with the application
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
