@@ -86,6 +86,10 @@ class Citizen:
         """Send text; return the bot messages that are new or changed."""
         return await self._do(self.user.send(text))
 
+    async def send_formatted(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send text with formatting entities (bold, italic, text_link...) as a Telegram client does."""
+        return await self._do(self.user.send(text, entities))
+
     async def press(self, label: str) -> list[dict[str, Any]]:
         """Press a button by (part of) its label; return new or changed bot messages."""
         return await self._do(self.user.press(label))

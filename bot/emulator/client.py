@@ -67,9 +67,12 @@ class EmulatedUserClient:
         self.client = client
         self.id = user_id
 
-    async def send(self, text: str) -> SentUpdate:
-        """Send a text message (a command too)."""
-        result = await self.client._call("POST", f"/users/{self.id}/messages", {"text": text})
+    async def send(self, text: str, entities: list[dict[str, Any]] | None = None) -> SentUpdate:
+        """Send a text message (a command too), with formatting `entities` (bold, text_link...) if given."""
+        body: dict[str, Any] = {"text": text}
+        if entities:
+            body["entities"] = entities
+        result = await self.client._call("POST", f"/users/{self.id}/messages", body)
         return SentUpdate(result["update_id"], result["message_id"])
 
     async def send_photo(self, caption: str | None = None) -> SentUpdate:

@@ -543,8 +543,9 @@ def _message_update(user: Any, message_id: int, extra: dict[str, Any]) -> dict[s
 
 def user_message(world: World, user: EmulatedUser, *, text: str | None = None,
                  photo: tuple[str, bytes] | None = None, caption: str | None = None,
-                 sticker: bool = False) -> tuple[int, int]:
-    """The user sends text, a photo (file name, bytes) with an optional caption, or a sticker.
+                 sticker: bool = False, entities: list[dict[str, Any]] | None = None) -> tuple[int, int]:
+    """The user sends text (with formatting `entities`, as Telegram clients send them), a photo
+    (file name, bytes) with an optional caption, or a sticker.
 
     Returns (update_id, message_id). In-process counterpart of POST /_emulator/users/{id}/messages,
     used by the sandbox page; raises ValueError for an empty message.
@@ -573,6 +574,8 @@ def user_message(world: World, user: EmulatedUser, *, text: str | None = None,
         if text.startswith("/"):
             command = text.split()[0]
             extra["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        elif entities:
+            extra["entities"] = entities
     if user.blocked_bot:
         user.blocked_bot = False
     user.started = True
@@ -583,14 +586,15 @@ def user_message(world: World, user: EmulatedUser, *, text: str | None = None,
 
 
 async def user_sends(request: web.Request) -> web.Response:
-    """POST {text} or {photo: true, caption?} or {sticker: true}: the user sends a message."""
+    """POST {text, entities?} or {photo: true, caption?} or {sticker: true}: the user sends a message."""
     world = request.app[WORLD]
     user = _user_or_404(world, request)
     body = await request.json()
     photo = ("photo.jpg", b"\xff\xd8\xff\xe0 emulated photo") if body.get("photo") else None
     try:
         update_id, message_id = user_message(world, user, text=str(body.get("text", "")), photo=photo,
-                                             caption=body.get("caption"), sticker=bool(body.get("sticker")))
+                                             caption=body.get("caption"), sticker=bool(body.get("sticker")),
+                                             entities=body.get("entities"))
     except ValueError as error:
         raise web.HTTPBadRequest(text=str(error)) from error
     return web.json_response({"update_id": update_id, "message_id": message_id})
