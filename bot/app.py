@@ -13,6 +13,7 @@ from bot.delivery import Sender, SendLedger
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
 from bot.locks import UserLocks
 from handlers import (
+    broadcast,
     cancel,
     help,
     idea,
@@ -28,6 +29,7 @@ from handlers import (
     staff,
     subsidy,
 )
+from handlers import settings as citizen_settings  # not to be confused with the Settings parameters
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def build_router() -> Router:
     report.register(router)  # reporting initiatives and updates
     staff.register(router)  # /hide /unhide /block /unblock /verify /unverify /audit (staff only)
     privacy.register(router)  # /privacy /mydata /deleteme
+    broadcast.register(router)  # /broadcast: staff announcements through the outbox (staff only)
+    citizen_settings.register(router)  # /settings: announcements on/off and their themes
     return router
 
 
@@ -73,7 +77,8 @@ def build_application(settings: Settings, api_base_url: str | None = None) -> Ap
     application.bot_data.settings = settings
     application.bot_data.router = build_router()
     application.bot_data.stats = UpdateStats()
-    application.bot_data.sender = Sender(application, settings, application.bot.rate_limiter)
+    application.bot_data.sender = Sender(application, settings, application.bot.rate_limiter,
+                                         progress_view=broadcast.progress_view)
     application.add_handler(TypeHandler(Update, handle_update))
     return application
 
