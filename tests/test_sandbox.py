@@ -252,6 +252,11 @@ async def test_a_user_can_send_a_photo_but_not_another_file(sandbox):
     form.add_field("photo", b"MZ\x90\x00 not an image", filename="virus.exe")
     response = await sandbox.client.post("/sandbox/send", data=form, allow_redirects=False)
     assert response.status == 303 and "error=not-image" in response.headers["Location"]
+    form = FormData()
+    form.add_field("as", str(ANNA))
+    form.add_field("photo", PNG + b"\0" * 3_000_000, filename="huge.png")
+    response = await sandbox.client.post(f"/sandbox/send?as={ANNA}", data=form, allow_redirects=False)
+    assert response.status == 303 and "error=too-large" in response.headers["Location"]
     page = await sandbox.page(ANNA)
     assert 'role="alert"></p>' in page
     page = await (await sandbox.client.get(response.headers["Location"])).text()

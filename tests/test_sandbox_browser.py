@@ -91,16 +91,16 @@ async def test_register_submit_an_idea_and_join_another_initiative_through_the_p
     # register on the way to a new idea
     await say(page, "/start", "Welkom, Anna!")
     await press(page, "Nieuw idee", "Eerst een kort profiel")
-    await say(page, "Anna de Vries", "gemeente")
-    await say(page, "Enschede", "Enschede")
-    await press(page, "Bewoner", "e-mail")
-    await press(page, "Overslaan", "akkoord")
+    await say(page, "Anna de Vries", "Stap 2 van 5")
+    await say(page, "Enschede", "Stap 3 van 5")
+    await press(page, "Bewoner", "Stap 4 van 5")
+    await press(page, "Overslaan", "Stap 5 van 5")
     await press(page, "Ik ga akkoord", "Hoe heet je idee?")
     citizen = await Citizen.get(telegram_id=ANNA)
     assert citizen.registered_at is not None and citizen.public_name == "Anna de Vries"
 
     # the idea wizard, a photo included
-    await say(page, "Schaakclub <Zet & Mat> ♟️", "thema")
+    await say(page, "Schaakclub <Zet & Mat> ♟️", "Stap 2 van 8")
     await press(page, "Ontmoeting en samenleven", "Stap 3 van 8")
     await press(page, "✓ Enschede", "Stap 4 van 8")
     await say(page, "Elke woensdagmiddag schaken jong en oud samen in het buurthuis.", "Stap 5 van 8")

@@ -324,7 +324,7 @@ async def send(request: web.Request) -> web.StreamResponse:
     """Send the composer's text, or a photo with the text as its caption, as the test user."""
     state = request.app[STATE]
     form = await _form(request)
-    persona = _persona_or_404(state, (form or request.query).get("as"))
+    persona = _persona_or_404(state, (form or {}).get("as") or request.query.get("as"))
     if form is None:
         return _refuse(request, persona, "too-large")
     text = str(form.get("text") or "").strip()
