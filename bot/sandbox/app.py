@@ -111,7 +111,10 @@ class SandboxState:
 
     def add_citizen(self, first_name: str, language: str) -> Persona:
         """A new test citizen with the next free id."""
-        user_id = max([FIRST_NEW_CITIZEN - 1, *self.personas]) + 1
+        taken = set(self.personas)
+        user_id = max([FIRST_NEW_CITIZEN - 1, *(p.id for p in self.personas.values() if not p.staff)]) + 1
+        while user_id in taken:
+            user_id += 1
         persona = self.personas[user_id] = Persona(user_id, first_name, language)
         return persona
 
