@@ -307,6 +307,10 @@ async def test_redeliveries_racing_the_first_delivery_on_two_workers_are_handled
     assert a["samen_updates_handled_total"] + b["samen_updates_handled_total"] == total
     assert a["samen_updates_duplicate_total"] + b["samen_updates_duplicate_total"] == total
     assert a["samen_updates_handled_total"] > 0 and b["samen_updates_handled_total"] > 0
+    for worker in cluster.workers:  # SIGTERM: a clean stop
+        stop(worker)
+        assert worker.process.returncode == 0, worker.log()[-3000:]
+        assert "Stopped." in worker.log()
 
 
 # --- the outbox sender dying mid-announcement ----------------------------------------------------------
