@@ -280,7 +280,8 @@ async def ask_reason(update: Update, context: BotContext) -> StepResult:
     if data.get("action") == Action.REJECT:
         text = _("Why is “{title}” rejected? The initiator receives your reason as you write it.", title=title)
     elif data.get("action") == Action.BLOCK:
-        text = _("Why do you block {name}? The reason goes into the audit log; the citizen does not see it.",
+        text = _("Why do you block {name}? The reason goes into the audit log (and into the copy of their data "
+                 "the citizen can ask for).",
                  name=title)
     else:
         text = _("What should be changed in “{title}”? The initiator receives this as you write it.", title=title)

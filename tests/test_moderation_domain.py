@@ -307,3 +307,16 @@ async def test_erase_withdraw_or_keep_anonymously(people):
     assert (await Initiative.get(id=bob_published.id)).status == Status.WITHDRAWN
     with pytest.raises(NotFound):
         await privacy.erase(bob.id, keep_initiatives=False)
+
+
+def test_limits_are_configurable_and_validated():
+    from bot.config import ConfigError, load_settings
+
+    defaults = load_settings(environ={}, env_file=None)
+    assert (defaults.max_initiatives_per_day, defaults.max_messages_per_minute) == (3, 30)
+    custom = load_settings(environ={"MAX_INITIATIVES_PER_DAY": "0", "MAX_MESSAGES_PER_MINUTE": "120"}, env_file=None)
+    assert (custom.max_initiatives_per_day, custom.max_messages_per_minute) == (0, 120)
+    for variable, value in (("MAX_INITIATIVES_PER_DAY", "-1"), ("MAX_MESSAGES_PER_MINUTE", "lots")):
+        with pytest.raises(ConfigError) as error:
+            load_settings(environ={variable: value}, env_file=None)
+        assert error.value.variable == variable
