@@ -10,13 +10,17 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import register_commands
 from bot.config import Settings
 from bot.delivery import Sender, SendLedger
+from bot.digests import DigestJob
 from bot.engine import BotContext, BotData, PerUserUpdateProcessor, Router, UpdateStats, handle_update
 from bot.locks import UserLocks
 from handlers import (
     broadcast,
+    browse,
     cancel,
+    coaching,
     help,
     idea,
+    join,
     language,
     limits,
     menu,
@@ -28,6 +32,7 @@ from handlers import (
     report,
     staff,
     subsidy,
+    updates,
 )
 from handlers import settings as citizen_settings  # not to be confused with the Settings parameters
 
@@ -46,6 +51,10 @@ def build_router() -> Router:
     idea.register(router)  # the idea wizard (its drafts and the compare step)
     mine.register(router)  # /mine: the citizen's own initiatives
     subsidy.register(router)  # the subsidy desk, and staff's advice when no route fits
+    browse.register(router)  # browse, the card of an initiative, /start initiative-ID
+    join.register(router)  # join, follow, leave, unfollow
+    updates.register(router)  # initiators' updates to members and followers
+    coaching.register(router)  # /coaching: professionals offer to coach initiatives
     moderation.register(router)  # /queue, staff decisions; the blocked-citizen guard
     limits.register(router)  # the per-minute message cap (a guard, after the blocked-citizen one)
     report.register(router)  # reporting initiatives and updates
@@ -77,6 +86,7 @@ def build_application(settings: Settings, api_base_url: str | None = None) -> Ap
     application.bot_data.settings = settings
     application.bot_data.router = build_router()
     application.bot_data.stats = UpdateStats()
+    application.bot_data.digests = DigestJob(settings)  # join and coaching digests, into the outbox
     application.bot_data.sender = Sender(application, settings, application.bot.rate_limiter,
                                          progress_view=broadcast.progress_view)
     application.add_handler(TypeHandler(Update, handle_update))
@@ -94,6 +104,7 @@ async def start_application(application: Application, *, poll_timeout: int = 10)
     await application.initialize()
     await register_commands(application)
     await application.start()
+    application.bot_data.digests.start()
     await application.bot_data.sender.start()  # the outbox sender (one process of all becomes it)
     if application.updater is None:
         settings: Settings = application.bot_data.settings
@@ -108,6 +119,7 @@ async def stop_application(application: Application) -> None:
     """Stop fetching updates, let the updates in flight finish, release resources."""
     if application.updater and application.updater.running:
         await application.updater.stop()
+    await application.bot_data.digests.stop()
     await application.bot_data.sender.stop()  # sends in flight finish and are recorded
     if application.running:
         await application.stop()
