@@ -257,3 +257,22 @@ async def test_long_member_list_is_paged_and_fits_a_message(citizen, garden):
     shown = await anna.press("Volgende ›")
     assert shown[-1]["text"].count("<b>Member ") == 2
     assert "Member 0" in shown[-1]["visible_text"], "newest first: the first one is on the last page"
+
+
+async def test_counts_stay_right_under_concurrent_joins_and_follows(database_url):
+    import asyncio
+
+    from bot.services import memberships
+
+    anna = await profile(5001, "Anna", "nl")
+    garden = await initiative("Buurtmoestuin", anna)
+    people = [await profile(3000 + n, f"P{n}", "nl") for n in range(30)]
+    await asyncio.gather(*(memberships.follow(person.id, garden.id) for person in people))
+    await asyncio.gather(*(memberships.join(person.id, garden.id, ["volunteers"]) for person in people[:20]),
+                         *(memberships.unfollow(person.id, garden.id) for person in people[25:]))
+    await asyncio.gather(*(memberships.leave(person.id, garden.id) for person in people[:5]),
+                         *(memberships.join(person.id, garden.id, []) for person in people[10:15]))
+    members = await Membership.filter(initiative_id=garden.id, kind=MembershipKind.JOIN).count()
+    followers = await Membership.filter(initiative_id=garden.id, kind=MembershipKind.FOLLOW).count()
+    assert (members, followers) == (15, 5)
+    assert await counts(garden.id) == (members, followers)
