@@ -205,6 +205,41 @@ class Pacer:
             await asyncio.sleep(wait)
 
 
+class LastMomentCheck:
+    """Checks deliveries against the database right before they are sent, batching the checks of
+    the sends that are about to go out together into one query (each send still waits for its own
+    check, made after it was scheduled)."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, asyncio.Future[Outcome | None]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def skip_reason(self, delivery_id: int) -> Outcome | None:
+        """None to send the delivery now, else the outcome to record instead."""
+        loop = asyncio.get_running_loop()
+        future = self._waiting.get(delivery_id) or loop.create_future()
+        self._waiting[delivery_id] = future
+        if self._task is None:
+            self._task = loop.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        await asyncio.sleep(0)  # the sends scheduled in the same moment join this batch
+        while self._waiting:  # those that arrive during a query go together in the next one
+            batch, self._waiting = self._waiting, {}
+            try:
+                reasons = await outbox.skip_reasons(list(batch))
+            except Exception as error:
+                reasons = {}
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(error)
+            for delivery_id, future in batch.items():
+                if not future.done():
+                    future.set_result(reasons.get(delivery_id))
+        self._task = None
+
+
 # --- which process is the sender -------------------------------------------------------------------
 
 class Leadership(Protocol):
@@ -379,6 +414,7 @@ class Sender:
 
     def _reset(self) -> None:
         self._slots = asyncio.Semaphore(self.concurrency)
+        self._check = LastMomentCheck()
         self._pacer = Pacer(self.ledger, self.settings.delivery_rate, self.settings.delivery_paid_rate)
         self._tracked: set[int] = set()
         self._deferred: list[tuple[float, int, DueDelivery]] = []
@@ -539,7 +575,7 @@ class Sender:
     async def _deliver(self, item: DueDelivery) -> None:
         """Check the delivery is still wanted, send it, and hand the outcome to the recorder."""
         try:
-            outcome = await outbox.skip_reason(item.id)
+            outcome = await self._check.skip_reason(item.id)
             if outcome is None:
                 if item.message_id not in self._started_messages:
                     self._started_messages.add(item.message_id)

@@ -92,3 +92,30 @@ async def test_forged_and_stale_settings_buttons_are_answered(citizen):
     await bob.press_data(message_id, "set:th:99999")
     assert (await bob.callback_notice())["text"] == "This button is no longer active."
     assert not await ThemePreference.all().exists()
+
+
+async def test_narrowing_themes_cancels_pending_announcements_about_other_themes(database_url):
+    from bot.services import outbox, preferences
+    from models.delivery import Delivery, DeliveryStatus, OutboxKind
+
+    sport, culture = await Theme.get(slug="sport"), await Theme.get(slug="culture")
+    citizen = await CitizenRow.create(telegram_id=1004, language="nl")
+    about_sport = await outbox.enqueue(OutboxKind.ANNOUNCEMENT, {citizen.id: "Sport!"},
+                                       audience={"kind": "theme", "id": sport.id})
+    about_culture = await outbox.enqueue(OutboxKind.ANNOUNCEMENT, {citizen.id: "Culture!"},
+                                         audience={"kind": "theme", "id": culture.id})
+    for_everyone = await outbox.enqueue(OutboxKind.ANNOUNCEMENT, {citizen.id: "All!"}, audience={"kind": "all"})
+    an_update = await outbox.enqueue(OutboxKind.UPDATE, {citizen.id: "Update"})
+
+    await preferences.toggle_theme(citizen.id, culture.id)  # from all themes to culture only
+
+    status = {row.message_id: row.status for row in await Delivery.filter(citizen_id=citizen.id)}
+    assert status == {about_sport: DeliveryStatus.CANCELLED, about_culture: DeliveryStatus.PENDING,
+                      for_everyone: DeliveryStatus.PENDING, an_update: DeliveryStatus.PENDING}
+
+    await preferences.set_receive_announcements(citizen.id, False)
+    status = {row.message_id: row.status for row in await Delivery.filter(citizen_id=citizen.id)}
+    assert status[about_culture] == status[for_everyone] == DeliveryStatus.CANCELLED
+    assert status[an_update] == DeliveryStatus.PENDING  # updates of joined initiatives still arrive
+    later = await outbox.enqueue(OutboxKind.ANNOUNCEMENT, {citizen.id: "Later"})
+    assert not await Delivery.filter(message_id=later).exists()

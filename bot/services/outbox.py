@@ -3,7 +3,7 @@
 `enqueue` turns a message for many into one `OutboxMessage` and one `Delivery` row per reachable
 recipient, in one transaction, before anything is sent. The sender (bot/delivery.py) is the only
 reader of the pending rows: it asks for the ones that are due (`due`), checks each again right
-before sending it (`skip_reason`), and records what became of it (`record`). Staff follow an
+before sending it (`skip_reasons`), and records what became of it (`record`). Staff follow an
 announcement through `progress` and stop it with `cancel`.
 """
 
@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import F, Q
@@ -158,56 +159,69 @@ async def due(after_id: int = 0, limit: int = 500, now: datetime | None = None) 
     return result
 
 
-async def skip_reason(delivery_id: int) -> Outcome | None:
-    """Check a delivery right before it is sent: None to send it, else the outcome to record instead.
+async def skip_reasons(delivery_ids: list[int]) -> dict[int, Outcome | None]:
+    """Check deliveries right before they are sent: None to send one, else the outcome to record instead.
 
     This is what makes an opt-out, a block or a cancelled announcement count at once, even for an
-    announcement already under way.
+    announcement already under way. One query for the whole batch.
     """
-    rows = await Delivery.filter(id=delivery_id).values_list(
-        "status", "citizen_id", "citizen__reachable", "citizen__blocked_by_staff",
-        "citizen__receive_announcements", "message__status", "message__kind")
-    if not rows:
-        return Outcome(delivery_id, 0, DeliveryStatus.CANCELLED, MESSAGE_CANCELLED)
-    status, citizen_id, reachable, blocked, receives, message_status, kind = rows[0]
-    if status != DeliveryStatus.PENDING or message_status not in ACTIVE:
+    found: dict[int, Outcome | None] = {
+        delivery_id: Outcome(delivery_id, 0, DeliveryStatus.CANCELLED, MESSAGE_CANCELLED)  # gone meanwhile
+        for delivery_id in delivery_ids}
+    for chunk in _chunks(sorted(set(delivery_ids))):
+        rows = await Delivery.filter(id__in=chunk).values_list(
+            "id", "status", "citizen_id", "citizen__reachable", "citizen__blocked_by_staff",
+            "citizen__receive_announcements", "message__status", "message__kind")
+        for delivery_id, status, citizen_id, reachable, blocked, receives, message_status, kind in rows:
+            found[delivery_id] = _skip(delivery_id, citizen_id, status == DeliveryStatus.PENDING
+                                       and message_status in ACTIVE, reachable, blocked,
+                                       kind == OutboxKind.ANNOUNCEMENT and not receives)
+    return found
+
+
+def _skip(delivery_id: int, citizen_id: int, active: bool, reachable: bool, blocked: bool,
+          opted_out: bool) -> Outcome | None:
+    if not active:
         return Outcome(delivery_id, citizen_id, DeliveryStatus.CANCELLED, MESSAGE_CANCELLED)
     if not reachable:
         return Outcome(delivery_id, citizen_id, DeliveryStatus.BLOCKED, UNREACHABLE)
     if blocked:
         return Outcome(delivery_id, citizen_id, DeliveryStatus.CANCELLED, BLOCKED_BY_STAFF)
-    if kind == OutboxKind.ANNOUNCEMENT and not receives:
+    if opted_out:
         return Outcome(delivery_id, citizen_id, DeliveryStatus.CANCELLED, OPTED_OUT)
     return None
 
 
 async def record(outcomes: list[Outcome], now: datetime | None = None) -> None:
-    """Store what became of a batch of sends, in one transaction; 403 makes the citizen unreachable."""
+    """Store what became of a batch of sends, atomically; 403 makes the citizen unreachable."""
     if not outcomes:
         return
     now = now or datetime.now(UTC)
-    by_status: dict[DeliveryStatus, list[Outcome]] = {}
+    writes: list[Any] = []
+    sent = [o.delivery_id for o in outcomes if o.status == DeliveryStatus.SENT]
+    for chunk in _chunks(sent):
+        writes.append(Delivery.filter(id__in=chunk).update(
+            status=DeliveryStatus.SENT, sent_at=now, attempts=F("attempts") + 1, next_attempt_at=None))
+    unreachable = sorted({o.citizen_id for o in outcomes
+                          if o.status == DeliveryStatus.BLOCKED and o.error != UNREACHABLE})
+    for chunk in _chunks(unreachable):
+        writes.append(Citizen.filter(id__in=chunk).update(reachable=False))
     for outcome in outcomes:
-        by_status.setdefault(outcome.status, []).append(outcome)
+        if outcome.status == DeliveryStatus.SENT:
+            continue
+        tried = 0 if outcome.error in (UNREACHABLE, OPTED_OUT, BLOCKED_BY_STAFF, MESSAGE_CANCELLED) else 1
+        changes: dict[str, Any] = {"attempts": F("attempts") + tried,
+                                   "last_error": (outcome.error or "")[:ERROR_LIMIT] or None,
+                                   "next_attempt_at": outcome.retry_at}
+        if outcome.status != DeliveryStatus.PENDING:
+            changes["status"] = outcome.status
+        writes.append(Delivery.filter(id=outcome.delivery_id, status=DeliveryStatus.PENDING).update(**changes))
+    if len(writes) == 1:  # one statement is atomic by itself (the common case: a batch of sent ones)
+        await writes[0]
+        return
     async with in_transaction():
-        sent = [o.delivery_id for o in by_status.get(DeliveryStatus.SENT, [])]
-        for chunk in _chunks(sent):
-            await Delivery.filter(id__in=chunk).update(
-                status=DeliveryStatus.SENT, sent_at=now, attempts=F("attempts") + 1, next_attempt_at=None)
-        blocked = [o for o in by_status.get(DeliveryStatus.BLOCKED, [])]
-        unreachable = sorted({o.citizen_id for o in blocked if o.error != UNREACHABLE})
-        for chunk in _chunks(unreachable):
-            await Citizen.filter(id__in=chunk).update(reachable=False)
-        for status in (DeliveryStatus.BLOCKED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
-            for outcome in by_status.get(status, []):
-                tried = 0 if outcome.error in (UNREACHABLE, OPTED_OUT, BLOCKED_BY_STAFF, MESSAGE_CANCELLED) else 1
-                await Delivery.filter(id=outcome.delivery_id, status=DeliveryStatus.PENDING).update(
-                    status=status, last_error=(outcome.error or "")[:ERROR_LIMIT] or None,
-                    attempts=F("attempts") + tried, next_attempt_at=None)
-        for outcome in by_status.get(DeliveryStatus.PENDING, []):
-            await Delivery.filter(id=outcome.delivery_id, status=DeliveryStatus.PENDING).update(
-                attempts=F("attempts") + 1, last_error=(outcome.error or "")[:ERROR_LIMIT] or None,
-                next_attempt_at=outcome.retry_at)
+        for write in writes:
+            await write
 
 
 # --- progress, completion, cancelling ----------------------------------------------------------
