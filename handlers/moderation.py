@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
@@ -45,6 +46,9 @@ TARGET_CODES = {Target.INITIATIVE: "i", Target.UPDATE: "u"}
 CODE_TARGETS = {code: target for target, code in TARGET_CODES.items()}
 HELP_LABELS = {"volunteers": N_("volunteers"), "money": N_("money"), "place": N_("a place"),
                "knowledge": N_("knowledge"), "materials": N_("materials")}
+CHANGE_LABELS = {"title": N_("Title"), "description": N_("Description"), "audience": N_("For whom"),
+                 "help_needed": N_("Help needed"), "budget_cents": N_("Budget"), "photo_file_id": N_("Photo"),
+                 "theme": N_("Theme"), "municipality": N_("Municipality")}
 REPORT_REASON_LABELS = {"spam": N_("spam"), "offensive": N_("offensive"), "off_topic": N_("does not belong here")}
 
 
@@ -117,10 +121,26 @@ def submission_text(item: Submission, locale: str) -> str:
     lines.append(_("Submitted: {when}", when=when(item.submitted_at, locale)))
     if item.changes:
         lines += ["", "<b>" + _("Proposed changes:") + "</b>"]
-        lines += [f"• {esc(key)}: {clip(value, 500)}" for key, value in item.changes.items()]
+        lines += [f"• {_(CHANGE_LABELS.get(key, key))}: {change_value(key, value, locale)}"
+                  for key, value in item.changes.items()]
     if item.status_reason and item.status != Status.SUBMITTED:
         lines.append(_("Earlier reason: {reason}", reason=clip(item.status_reason, 300)))
     return "\n".join(lines)
+
+
+def change_value(key: str, value: Any, locale: str) -> str:
+    """A proposed value as staff read it (escaped)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if key == "help_needed":
+        return ", ".join(_(HELP_LABELS.get(kind, kind)) for kind in value)
+    if key == "budget_cents":
+        return money(value, locale)
+    if key == "photo_file_id":
+        return _("a new photo")
+    if key == "theme":
+        return esc(value[1] if locale == "en" else value[0])
+    return clip(value, 500)
 
 
 def decision_buttons(initiative_id: int) -> InlineKeyboardMarkup:

@@ -86,7 +86,7 @@ async def test_dutch_initiative_changes_asked_resubmitted_approved_then_edited(c
     assert (await Initiative.get(id=row.id)).title == "Moestuin <Oost> & co"  # the public version stays
     edit_card = await wait_for_message(staff, f"Changes to published initiative #{row.id}")
     assert "Proposed changes:" in edit_card["visible_text"]
-    assert "title: Moestuin Oost voor iedereen" in edit_card["visible_text"]
+    assert "Title: Moestuin Oost voor iedereen" in edit_card["visible_text"]
     await anna.press("Wijzigen")
     await anna.press("Beschrijving")
     await anna.send(DESCRIPTION_NL + " Ook op woensdag.")

@@ -87,16 +87,19 @@ async def test_changes_and_reject_need_a_reason_that_is_stored(people):
 async def test_edit_of_a_published_initiative_waits_and_is_applied_on_approval(people):
     staff, anna, _bob = people
     since = datetime.now(UTC).isoformat()
+    zwolle = await Municipality.get(code="GM0193")
     initiative = await make_initiative(anna, status=Status.PUBLISHED,
-                                       pending_changes={"fields": {"title": "Groene buurtmoestuin", "status": "x"},
+                                       pending_changes={"fields": {"title": "Groene buurtmoestuin", "status": "x",
+                                                                   "municipality_id": zwolle.id},
                                                         "since": since})
     items = await moderation.queue(staff)
     assert [(item.kind, item.target_id) for item in items] == [("edit", initiative.id)]
     card = await moderation.submission(staff, initiative.id)
-    assert card.is_edit and card.changes["title"] == "Groene buurtmoestuin"
+    assert card.is_edit and card.changes == {"title": "Groene buurtmoestuin", "municipality": "Zwolle"}
     decision = await moderation.approve(staff, initiative.id)
     row = await Initiative.get(id=initiative.id)
     assert decision.was_edit and row.title == "Groene buurtmoestuin" and row.pending_changes is None
+    assert row.municipality_id == zwolle.id
     assert row.status == Status.PUBLISHED  # a field outside the editable ones is never applied
 
 

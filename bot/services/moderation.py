@@ -19,6 +19,7 @@ from bot.services.citizens import CitizenInfo
 from bot.services.errors import InvalidValue, NotFound
 from models.citizen import Citizen, Role
 from models.initiative import Initiative, InitiativeUpdate, Report, Status
+from models.region import Municipality, Theme
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +234,20 @@ async def submission_for_notice(initiative_id: int) -> Submission:
         initiator_id=initiative.initiator_id, initiator_name=initiative.initiator_name,
         status=initiative.status, status_reason=initiative.status_reason, hidden=initiative.hidden,
         submitted_at=initiative.submitted_at,
-        changes={k: v for k, v in (initiative.pending_changes or {}).get("fields", {}).items()} or None,
+        changes=await _readable_changes((initiative.pending_changes or {}).get("fields", {})) or None,
     )
+
+
+async def _readable_changes(fields: dict[str, Any]) -> dict[str, Any]:
+    """Proposed changes with a theme and a municipality by name instead of id ('theme': (nl, en))."""
+    changes = {key: value for key, value in fields.items() if key in EDITABLE_FIELDS}
+    if "theme_id" in changes:
+        theme = await Theme.get_or_none(id=changes.pop("theme_id") or 0)
+        changes["theme"] = (theme.name_nl, theme.name_en) if theme else None
+    if "municipality_id" in changes:
+        place = await Municipality.get_or_none(id=changes.pop("municipality_id") or 0)
+        changes["municipality"] = place.name if place else None
+    return changes
 
 
 async def has_pending_edit(initiative_id: int) -> bool:
