@@ -38,9 +38,12 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 
 
 def _write(path: Path, catalog: Catalog) -> None:
+    """Write a catalog atomically (a reader never sees a half-written file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
+    partial = path.with_suffix(".po.partial")
+    with partial.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+    partial.replace(path)
 
 
 def extract(output: Path = POT) -> None:
