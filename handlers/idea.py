@@ -41,6 +41,7 @@ from handlers.limits import limit_text
 from handlers.menu import main_menu
 from handlers.moderation import notify_staff_of_submission
 from handlers.registration import require_profile
+from handlers.subsidy import find_funding_button
 from models.initiative import Status
 
 FLOW = "idea"
@@ -283,6 +284,7 @@ async def show_summary(update: Update, context: BotContext) -> StepResult:
         [button(_("✏️ Municipality"), f"{PREFIX}:e:m"), button(_("✏️ Description"), f"{PREFIX}:e:d")],
         [button(_("✏️ For whom"), f"{PREFIX}:e:a"), button(_("✏️ Help needed"), f"{PREFIX}:e:h")],
         [button(_("✏️ Budget"), f"{PREFIX}:e:b"), button(_("✏️ Photo"), f"{PREFIX}:e:p")],
+        find_funding_button(draft.id),
         [button(_("✅ Submit my idea"), f"{PREFIX}:submit")]))
     return Step.SUMMARY
 

@@ -27,6 +27,7 @@ from handlers import steps
 from handlers.limits import limit_text
 from handlers.menu import MENU
 from handlers.moderation import notify_staff_of_submission
+from handlers.subsidy import find_funding_button
 from models.initiative import Status
 
 FLOW = "mine"
@@ -121,7 +122,9 @@ async def open_item(update: Update, context: BotContext, initiative_id: int | No
         rows.append([button(_("📨 Submit again"), f"{PREFIX}:r:{item.id}")])
     if item.status == Status.PUBLISHED and not item.hidden:
         rows.append([link_button(_("🌐 View on the website"),
-                                 f"{context.settings.public_url}/initiatives/{item.id}")])
+                                 f"{context.settings.public_url}/initiatieven/{item.id}")])
+    if item.status not in (Status.WITHDRAWN, Status.REJECTED):
+        rows.append(find_funding_button(item.id))
     rows.append([button("‹ " + _("My initiatives"), PREFIX)])
     await show(update, context, card_text(item, context.locale), keyboard(*rows))
     return END if context.conversation.flow == FLOW else None

@@ -331,3 +331,21 @@ async def test_advice_limits_and_replies_that_cannot_be_delivered(citizen):
     shown = await staff.send("Call us on Monday")
     assert "Your answer is saved, but Bob could not be reached" in texts(shown)
     assert await AdviceRequest.filter(reply="Call us on Monday").count() == 1
+
+
+async def test_find_funding_button_on_my_initiative_opens_the_desk_pre_filled(citizen):
+    anna_row = await registered(1001, "Anna", "en")
+    await Initiative.create(title="Repair café", description="x" * 40, theme=await Theme.get(slug="together"),
+                                   municipality=await Municipality.get(name="Kampen"), initiator=anna_row,
+                                   status=Status.PUBLISHED)
+    anna = await citizen(1001, "Anna", "en")
+    await anna.send("/mine")
+    await anna.press("Repair café")
+    shown = await anna.press("Find funding for this")
+    assert "“Repair café”" in texts(shown)
+    assert "✓ Meeting and living together" in labels(shown)
+    withdrawn = await Initiative.create(title="Old plan", description="y" * 40, initiator=anna_row,
+                                        status=Status.WITHDRAWN)
+    await anna.send("/mine")
+    shown = await anna.press("Old plan")
+    assert "Find funding for this" not in " ".join(labels(shown)), f"no funding for {withdrawn.title}"
