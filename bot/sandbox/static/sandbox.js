@@ -221,5 +221,6 @@
   });
 
   scrollToNewest();
+  main.dataset.ready = "true";  // (the browser tests wait for this before typing)
   poll();
 })();
