@@ -30,6 +30,7 @@ from bot.services.browse import InitiativeCard
 from bot.services.errors import NotAllowed, NotFound
 from bot.services.memberships import MemberInfo, Relation
 from handlers.menu import MENU
+from handlers.report import Target, report_button
 from models.initiative import Status
 
 BROWSE = "br"
@@ -63,7 +64,7 @@ def help_list(kinds: list[str] | tuple[str, ...]) -> str:
 
 def web_url(context: BotContext, initiative_id: int) -> str:
     """The initiative's page on the web view."""
-    return f"{context.settings.public_url}/initiatives/{initiative_id}"
+    return f"{context.settings.public_url}/initiatieven/{initiative_id}"
 
 
 def deep_link_url(bot_username: str, initiative_id: int) -> str:
@@ -272,7 +273,10 @@ def card_markup(context: BotContext, card: InitiativeCard, relation: Relation, *
             rows.append(row)
         if professional and not relation.coaching_offered:
             rows.append([button("🎓 " + _("Offer to coach"), f"coach:{card.id}")])
-    rows.append([link_button("🌐 " + _("Web page"), web_url(context, card.id))])
+    web_row = [link_button("🌐 " + _("Web page"), web_url(context, card.id))]
+    if not relation.initiator:
+        web_row.append(report_button(Target.INITIATIVE, card.id))
+    rows.append(web_row)
     rows.append([button("‹ " + _("Back to the list"), back or BROWSE), button(_("Main menu"), MENU)])
     return keyboard(*rows)
 

@@ -70,7 +70,8 @@ def _period(context: BotContext) -> str:
     return format_timedelta(timedelta(seconds=seconds), threshold=1.1, locale=context.locale)
 
 
-def render(context: BotContext, title: str, initiative_id: int, text: str, author: str | None) -> str:
+def render(context: BotContext, title: str, initiative_id: int, text: str, author: str | None,
+           update_id: int | None = None) -> str:
     """The update as a recipient sees it, in the current locale: header, the author's text (escaped), links."""
     lines = ["📣 " + _("News from <b>{title}</b>", title=clip(title, 100)), "", esc(text)]
     if author:
@@ -80,6 +81,9 @@ def render(context: BotContext, title: str, initiative_id: int, text: str, autho
                  + f'<a href="{esc(deep_link_url(context.settings.bot_username, initiative_id))}">'
                  + _("Open it") + "</a> · "
                  + f'<a href="{esc(web_url(context, initiative_id))}">' + _("website") + "</a>")
+    if update_id is not None:
+        report = f"https://t.me/{context.settings.bot_username}?start=report-u-{update_id}"
+        lines[-1] += f' · <a href="{esc(report)}">' + _("Report") + "</a>"
     return "\n".join(lines)
 
 
@@ -172,9 +176,9 @@ async def send_update(update: Update, context: BotContext) -> StepResult:
     data = context.conversation.data
     initiative_id, title, author = data["id"], data.get("title", ""), context.citizen.public_name
 
-    def text_in(language: str) -> str:
+    def text_in(language: str, update_id: int) -> str:
         with use_locale(language):
-            return render(context, title, initiative_id, data["text"], author)
+            return render(context, title, initiative_id, data["text"], author, update_id)
 
     try:
         posted = await initiative_updates.post(context.citizen.id, initiative_id, data["text"], data.get("photo"),

@@ -125,11 +125,15 @@ async def test_card_shows_the_initiative_and_goes_back_to_the_list(citizen, bot)
     assert "Help needed: volunteers, knowledge or advice" in card
     assert "3 members · 🔔 1 follower" in card
     assert "Started by Anna <Gardener>" in card
-    assert f"http://testserver.local/initiatives/{garden.id}" in card
+    assert f"http://testserver.local/initiatieven/{garden.id}" in card
     assert {"🙋 Join", "🔔 Follow", "🌐 Web page", "‹ Back to the list"} <= set(labels(shown))
     web_button = [b for row in shown[-1]["reply_markup"]["inline_keyboard"] for b in row if "url" in b]
-    assert web_button[0]["url"] == f"http://testserver.local/initiatives/{garden.id}"
+    assert web_button[0]["url"] == f"http://testserver.local/initiatieven/{garden.id}"
 
+    assert "🚩 Report" in labels(shown)
+    reported = await bob.press("Report")
+    assert "this initiative" in texts(reported)
+    await bob.send(f"/start initiative-{garden.id}")
     shown = await bob.press("Back to the list")
     assert "1 initiative · page 1 of 1" in texts(shown)
 

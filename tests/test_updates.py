@@ -61,6 +61,8 @@ async def test_update_reaches_members_and_followers_in_their_language(citizen, g
 
     stored = await InitiativeUpdate.get(initiative_id=garden.id)
     assert stored.text == "Zaterdag <b>planten</b> we & zaaien we 🌱\nTot dan!" and stored.photo_file_id is None
+    assert f'start=report-u-{stored.id}">Melden</a>' in dutch["text"], "recipients can report the update"
+    assert f'start=report-u-{stored.id}">Report</a>' in english["text"]
     message = await OutboxMessage.get(kind=OutboxKind.UPDATE)
     assert await Delivery.filter(message_id=message.id).count() == 2
 
@@ -179,8 +181,8 @@ def test_longest_update_fits_a_caption_and_a_message():
 
     for language in ("nl", "en"):
         with use_locale(language):
-            caption = render(Context(), "T" * 100, 123456, "<" * MAX_TEXT_WITH_PHOTO, "A" * 64)
-            message = render(Context(), "T" * 100, 123456, "&" * MAX_TEXT, "A" * 64)
+            caption = render(Context(), "T" * 100, 123456, "<" * MAX_TEXT_WITH_PHOTO, "A" * 64, 987654321)
+            message = render(Context(), "T" * 100, 123456, "&" * MAX_TEXT, "A" * 64, 987654321)
         assert len(parse_html(caption)) <= MAX_CAPTION
         assert len(parse_html(message)) <= 4096
 

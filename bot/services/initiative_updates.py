@@ -71,8 +71,9 @@ async def prepare(citizen_id: int, initiative_id: int, interval: timedelta) -> U
 
 
 async def post(citizen_id: int, initiative_id: int, text: str, photo_file_id: str | None, interval: timedelta,
-               render: Callable[[str], str]) -> PostedUpdate:
-    """Store the update and queue it for every member and follower; `render(language)` gives their text.
+               render: Callable[[str, int], str]) -> PostedUpdate:
+    """Store the update and queue it for every member and follower; `render(language, update_id)` gives
+    their text.
 
     The checks of `prepare` are repeated in the same transaction as the insert, so two posts at
     the same moment cannot both pass the limit.
@@ -84,7 +85,7 @@ async def post(citizen_id: int, initiative_id: int, text: str, photo_file_id: st
         update = await InitiativeUpdate.create(initiative_id=initiative_id, author_id=citizen_id, text=text,
                                                photo_file_id=photo_file_id)
         recipients = await _recipients(initiative_id, citizen_id)
-        rendered = {language: render(language) for language in {language for _cid, language in recipients}}
+        rendered = {language: render(language, update.id) for language in {language for _cid, language in recipients}}
         texts = {cid: rendered[language] for cid, language in recipients}
         if texts:
             await outbox.enqueue(OutboxKind.UPDATE, texts, author_id=citizen_id, photo_file_id=photo_file_id,
