@@ -420,6 +420,7 @@ class Sender:
         self._deferred: list[tuple[float, int, DueDelivery]] = []
         self._results: list[Outcome] = []
         self._results_ready = asyncio.Event()
+        self._flushing: asyncio.Future[None] | None = None
         self._sent_times: deque[float] = deque()
         self._shown: dict[int, tuple[float, tuple[int, ...]]] = {}
         self._started_messages: set[int] = set()
@@ -474,15 +475,15 @@ class Sender:
             try:
                 await self._lead()
             except asyncio.CancelledError:
-                if self._killed:
-                    raise
+                self.leading = False
+                if not self._killed:  # cancelled from outside: stop as gracefully as we can
+                    self._stopping = True
+                    await self._wind_down()
+                raise
             except Exception:
                 log.exception("the outbox sender failed; starting over")
                 await asyncio.sleep(POLL_SECONDS)
-            finally:
-                self.leading = False
-            if self._killed:
-                return
+            self.leading = False
             await self._wind_down()
 
     async def _lead(self) -> None:
@@ -503,6 +504,8 @@ class Sender:
             _done, pending = await asyncio.wait(self._workers, timeout=DRAIN_SECONDS)
             for task in pending:
                 task.cancel()
+        if self._flushing is not None and not self._flushing.done():
+            await asyncio.wait([self._flushing], timeout=DRAIN_SECONDS)
         with contextlib.suppress(Exception):
             await self._flush()
         await self._leadership.release()
@@ -563,7 +566,7 @@ class Sender:
             self._slots.release()
             raise
         free_at = self.ledger.chat_free_at(item.chat_id, interval)
-        if free_at > self.ledger.clock():  # an interactive reply went to this chat meanwhile
+        if self._stopping or self._lost or free_at > self.ledger.clock():  # or a reply went to this chat meanwhile
             self._slots.release()
             self._defer(item, free_at)
             return
@@ -647,10 +650,13 @@ class Sender:
         batch, self._results = self._results, []
         if not batch:
             return
+        # shielded: a cancelled task must never leave a transaction half-open (tortoise would keep
+        # the connection locked); the write completes even when the sender is stopped meanwhile
+        self._flushing = asyncio.ensure_future(outbox.record(batch))
         try:
-            # shielded: a cancelled task must never leave a transaction half-open (tortoise would keep
-            # the connection locked); the write completes even when the sender is stopped meanwhile
-            await asyncio.shield(outbox.record(batch))
+            await asyncio.shield(self._flushing)
+        except asyncio.CancelledError:
+            raise  # the write goes on; a graceful stop waits for it
         except BaseException:
             self._results = batch + self._results
             raise
