@@ -120,10 +120,9 @@ async def test_axe_finds_no_violations_on_any_kind_of_page(site, browser):
     for number in range(22):
         await seed.initiative(f"Project {number}", theme="sport", municipality="zwolle", days_ago=number * 15,
                               members=number)
-    pages = ["/", "/initiatieven", "/initiatieven?q=project&sort=support&page=2", "/initiatieven?q=onvindbaar",
-             f"/initiatieven/{item.id}", "/themas", "/themas/sport", "/gemeenten", "/gemeenten/zwolle",
-             "/statistieken", "/open-data", "/privacy", "/toegankelijkheid", "/bestaat-niet",
-             "/initiatieven?page=abc", "/statistieken?lang=en", f"/initiatieven/{item.id}?lang=en"]
+    pages = ["/", "/initiatieven?q=project&sort=support&page=2", f"/initiatieven/{item.id}", "/themas",
+             "/themas/sport", "/gemeenten", "/gemeenten/zwolle", "/statistieken", "/open-data", "/privacy",
+             "/toegankelijkheid", "/bestaat-niet", f"/initiatieven/{item.id}?lang=en"]
     axe = Axe()
     page = await browser.new_page()
     problems = []
