@@ -184,7 +184,8 @@ async def _feed(request: web.Request, title: str, self_path: str, page_path: str
         "updated": updated, "items": items, "locale": locale_of(request), "absolute": lambda p: absolute(request, p),
         "subtitle": _("Initiatives of residents, newest first"),
     }, app_key=TEMPLATES)
-    return web.Response(text=text, content_type="application/atom+xml", charset="utf-8", headers=OPEN)
+    return web.Response(text=text, content_type="application/atom+xml", charset="utf-8",
+                        headers={**OPEN, "Vary": "Accept-Language"})
 
 
 async def feed_all(request: web.Request) -> web.Response:
