@@ -53,6 +53,7 @@ class Settings:
     delivery_chat_interval: float = 1.0  # seconds between two messages to one chat
     delivery_concurrency: int = 8  # outbox requests in flight at once (also the most a crash can duplicate)
     delivery_retry_seconds: float = 5.0  # first wait after a network error or 5xx; doubles each attempt
+    web_cache_seconds: int = 10  # public pages are served from memory for this long; 0 = no cache
 
     @property
     def sandbox(self) -> bool:
@@ -184,6 +185,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         delivery_chat_interval=_rate(get("DELIVERY_CHAT_INTERVAL"), "DELIVERY_CHAT_INTERVAL", 1.0),
         delivery_concurrency=max(_count(get("DELIVERY_CONCURRENCY"), "DELIVERY_CONCURRENCY", 8), 1),
         delivery_retry_seconds=_rate(get("DELIVERY_RETRY_SECONDS"), "DELIVERY_RETRY_SECONDS", 5.0),
+        web_cache_seconds=_seconds(get, "WEB_CACHE_SECONDS", 10),
     )
 
 

@@ -23,7 +23,8 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
     conversation test is never refused (tests of the cap itself set their own).
     """
     base = Settings(telegram_bot_token=None, database_url=database_url, staff_ids=frozenset({STAFF_ID}),
-                    public_url="http://testserver.local", max_messages_per_minute=600)
+                    public_url="http://testserver.local", max_messages_per_minute=600,
+                    web_cache_seconds=0)
     return replace(base, **overrides)
 
 

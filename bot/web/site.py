@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.i18n import _, ngettext
 from bot.web import opendata, views
+from bot.web.cache import setup_cache
 from bot.web.format import FILTERS
 from bot.web.pages import ROUTE_PREFIX, ROUTER, TEMPLATES, error_pages, page_language, security_headers
 
@@ -49,6 +50,7 @@ def setup(app: web.Application) -> None:
     setup_templates(app)
     app[ROUTER] = app.router
     app.middlewares.extend([security_headers, page_language, error_pages])
+    setup_cache(app)  # innermost: only successful pages are kept, headers are added around it
     routes = [
         ("/", views.home, "home"),
         ("/initiatieven", views.initiatives, "initiatives"),
