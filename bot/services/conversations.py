@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -92,11 +92,11 @@ async def save(conversation: Conversation, handled_update_id: int | None = None)
         return
     async with in_transaction():
         if changed:
-            await ConversationState.update_or_create(
-                user_id=conversation.user_id,
-                defaults={"flow": conversation.flow, "step": conversation.step, "data": conversation.data,
-                          "parked": conversation.parked},
-            )
+            values = {"flow": conversation.flow, "step": conversation.step, "data": conversation.data,
+                      "parked": conversation.parked, "updated_at": datetime.now(UTC)}
+            updated = await ConversationState.filter(user_id=conversation.user_id).update(**values)
+            if not updated:  # the user's first state: the row does not exist yet
+                await ConversationState.update_or_create(user_id=conversation.user_id, defaults=values)
         if handled_update_id is not None:
             await mark_handled(handled_update_id)
     conversation._loaded = conversation.snapshot()
