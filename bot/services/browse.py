@@ -153,7 +153,7 @@ async def get_card(initiative_id: int, locale: str, viewer_id: int | None = None
     Raises NotFound for an unknown id, and for one that is not published (or hidden) unless the
     viewer is its initiator; drafts are never shown here.
     """
-    row = await Initiative.get_or_none(id=initiative_id).prefetch_related("theme", "municipality")
+    row = await Initiative.filter(id=initiative_id).select_related("theme", "municipality").first()
     if row is None or row.status == Status.DRAFT:
         raise NotFound("initiative")
     visible = row.status == Status.PUBLISHED and not row.hidden

@@ -189,8 +189,8 @@ async def themes() -> list[ThemeInfo]:
 
 
 async def _own(citizen_id: int, initiative_id: int, action: str = "open") -> Initiative:
-    row = await Initiative.get_or_none(id=initiative_id, initiator_id=citizen_id).prefetch_related(
-        "theme", "municipality")
+    row = await Initiative.filter(id=initiative_id, initiator_id=citizen_id).select_related(
+        "theme", "municipality").first()
     if row is None:
         if await Initiative.exists(id=initiative_id):  # someone else's: a forged button, logged for staff
             await audit.refuse_citizen(citizen_id, action, "initiative", initiative_id)
