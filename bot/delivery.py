@@ -8,10 +8,10 @@ Announcements, initiative updates and digests are queued as one `Delivery` row p
   within seconds when the sender dies (its connection closes, PostgreSQL drops the lock). On SQLite
   a lock file next to the database does the same for the processes of one machine.
 - **At Telegram's limits.** Every message the bot sends, interactive replies included, passes the
-  `SendLedger` (PTB's rate-limiter hook). The sender paces itself against it: at most 90% of the
-  overall limit (30/s, or 1000/s with allow_paid_broadcast) in any second, spread evenly, and at
-  most one message per chat per `delivery_chat_interval`. The remaining 10% is headroom for
-  interactive replies, which never wait for the outbox.
+  `SendLedger` (PTB's rate-limiter hook). The sender paces itself against it: at most 97% of the
+  overall limit (30/s, or 1000/s with allow_paid_broadcast) in any second, replies included, spread
+  evenly, and at most one message per chat per `delivery_chat_interval`. The remaining 3% absorbs
+  bursts of interactive replies, which never wait for the outbox.
 - **On 429** the sender waits the retry_after it was given and makes no request until then.
 - **403** (blocked, deactivated) marks the citizen unreachable; later deliveries to them are
   skipped. **400** is recorded with its reason and not retried. **Network errors and 5xx** are
@@ -61,8 +61,8 @@ SEND_ENDPOINTS = frozenset({
     "sendDice", "sendInvoice", "sendPaidMedia", "copyMessage", "copyMessages", "forwardMessage",
     "forwardMessages",
 })
-WINDOW = 1.05  # seconds: the sender counts sends in a window a little longer than Telegram's second
-HEADROOM = 0.9  # share of each limit the sender uses; the rest is for interactive replies
+WINDOW = 1.01  # seconds: the sender counts sends in a window a little longer than Telegram's second
+HEADROOM = 0.97  # share of each limit the sender uses (replies count against it too); the rest absorbs bursts
 BURST = 0.02  # seconds of sending at full rate that may go out back to back
 CHAT_MARGIN = 0.05  # seconds added to the per-chat interval
 INTERACTIVE_MAX_WAIT = 10.0  # an interactive reply waits out a flood pause only this long
