@@ -22,8 +22,10 @@ from bench.procs import (
     FAKE_TOKEN,
     ROOT,
     base_env,
+    cpu_seconds,
     free_port,
     machine_description,
+    peak_rss_mb,
     process,
     python,
     wait_http,
@@ -188,7 +190,65 @@ async def startup(work: Path, quick: bool) -> list[Row]:
     }]
 
 
+async def deliver(work: Path, recipients: int, paid: bool) -> dict[str, Any]:
+    """Send one announcement to `recipients` citizens through the product's sender; measure it."""
+    from bot.services.demo import SCALE_TELEGRAM_BASE
+
+    database_url = f"sqlite://{work}/delivery-{recipients}.sqlite3"
+    await seed_scale(database_url, recipients // 10)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    with process(python("-m", "bot.emulator", "--port", str(port), "--limits"), base_env()):
+        await wait_http(f"{api}/_emulator/stats")
+        async with aiohttp.ClientSession() as session:
+            await session.post(f"{api}/_emulator/users/bulk", json={"first_id": SCALE_TELEGRAM_BASE,
+                                                                     "count": recipients})
+        queued = await run_json(python("-m", "bench.enqueue", database_url, "paid" if paid else "standard"))
+        env = base_env(TELEGRAM_BOT_TOKEN=FAKE_TOKEN, TELEGRAM_API_BASE_URL=f"{api}/bot",
+                       DATABASE_URL=database_url, WEB_PORT=str(free_port()))
+        with process(python("-m", "bot", "run"), env, work / "delivery.log") as bot:
+            await wait_polling(api)
+            cpu_before = cpu_seconds(bot.pid)
+            deadline = time.monotonic() + recipients / (900 if paid else 27) + 120
+            while time.monotonic() < deadline:
+                stats = await emulator_stats(api)
+                if stats["sent"] >= queued["recipients"]:
+                    break
+                await asyncio.sleep(0.5)
+            cpu = cpu_seconds(bot.pid) - cpu_before
+            rss = peak_rss_mb(bot.pid)
+    seconds = (stats["last_sent_at"] or 0) - (stats["first_sent_at"] or 0)
+    return {"recipients": queued["recipients"], "sent": stats["sent"], "too_many": stats["too_many_requests"],
+            "rate": (stats["sent"] - 1) / seconds if seconds > 0 else 0.0, "cpu": cpu, "rss_mb": rss,
+            "seconds": seconds}
+
+
+async def delivery(work: Path, quick: bool) -> list[Row]:
+    """Announcements at 30/s (standard) and at 1000/s (paid broadcast) against the emulation's limits."""
+    standard = await deliver(work, 300 if quick else 1000, paid=False)
+    paid = await deliver(work, 10_000 if quick else 100_000, paid=True)
+    rows = []
+    for name, result, limit in (("standard", standard, 30.0), ("paid broadcast", paid, 1000.0)):
+        ratio = result["rate"] / limit
+        rows.append({
+            "what": f"delivery, {name}: {result['recipients']:,} recipients",
+            "measured": f"{result['rate']:.1f} msg/s, {result['sent']:,} sent, {result['too_many']} × 429, "
+                        f"sender CPU {result['cpu']:.0f} s, peak RSS {result['rss_mb']:.0f} MB",
+            "baseline": f"the limit, {limit:.0f} msg/s",
+            "ratio": ratio,
+            "target": "≥ 0.95, zero 429",
+            "met": ratio >= 0.95 and result["too_many"] == 0 and result["sent"] == result["recipients"],
+        })
+    rows.append({
+        "what": f"memory: bot process with {paid['recipients']:,} citizens after the paid delivery",
+        "measured": f"peak RSS {paid['rss_mb']:.0f} MB", "baseline": "—", "ratio": None,
+        "target": "< 200 MB", "met": paid["rss_mb"] < 200,
+    })
+    return rows
+
+
 BENCHMARKS: dict[str, Callable[[Path, bool], Awaitable[list[Row]]]] = {
+    "delivery": delivery,
     "conversation": conversation,
     "web": web,
     "startup": startup,
