@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
+from bot.i18n import use_locale
 from bot.telegram_html import MAX_CALLBACK_DATA, MAX_TEXT, parse_html
 from bot.telegram_html import BadRequest as HtmlError
+
+log = logging.getLogger(__name__)
 
 
 def esc(value: Any) -> str:
@@ -83,3 +88,17 @@ async def show(update: Update, context: Any, text: str,
         if "not found" in error.message or "can't be edited" in error.message:
             return await send(update, context, text, markup)
         raise
+
+
+async def tell(context: Any, telegram_id: int, language: str, text: Callable[[], str],
+               markup: Callable[[], InlineKeyboardMarkup | None] | None = None) -> bool:
+    """Send another person a message built in THEIR language; False when it cannot be delivered."""
+    with use_locale(language):
+        body, buttons = fit(text()), markup() if markup else None
+    try:
+        await context.bot.send_message(telegram_id, body, parse_mode=ParseMode.HTML, reply_markup=buttons,
+                                       disable_web_page_preview=True)
+    except TelegramError as error:
+        log.info("message to another citizen not delivered: %s", error.message)
+        return False
+    return True

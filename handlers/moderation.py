@@ -26,12 +26,10 @@ from typing import Any
 from babel.dates import format_datetime
 from babel.numbers import format_currency
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
 
 from bot.engine import END, BotContext, Flow, Router, StepResult, begin
-from bot.i18n import N_, _, current_locale, ngettext, use_locale
-from bot.replies import button, clip, esc, fit, keyboard, send, show
+from bot.i18n import N_, _, current_locale, ngettext
+from bot.replies import button, clip, esc, keyboard, send, show, tell
 from bot.services import citizens, moderation
 from bot.services.errors import InvalidValue, NotAllowed, NotFound
 from bot.services.moderation import Action, Decision, QueueItem, ReportOutcome, Submission, Target
@@ -75,18 +73,6 @@ def not_allowed() -> str:
     return _("You are not allowed to do that.")
 
 
-async def tell(context: BotContext, telegram_id: int, language: str, text: Callable[[], str],
-               markup: Callable[[], InlineKeyboardMarkup | None] | None = None) -> bool:
-    """Send another citizen a message built in THEIR language; False when it cannot be delivered."""
-    with use_locale(language):
-        body, buttons = fit(text()), markup() if markup else None
-    try:
-        await context.bot.send_message(telegram_id, body, parse_mode=ParseMode.HTML, reply_markup=buttons,
-                                       disable_web_page_preview=True)
-    except TelegramError as error:
-        log.info("message to a citizen not delivered: %s", error.message)
-        return False
-    return True
 
 
 async def tell_staff(context: BotContext, text: Callable[[], str],

@@ -21,12 +21,12 @@ from telegram import Update
 
 from bot.engine import BotContext, Router, StepResult
 from bot.i18n import N_, _
-from bot.replies import clip, esc, send
+from bot.replies import clip, esc, send, tell
 from bot.services import audit, moderation
 from bot.services.errors import InvalidValue, NotAllowed, NotFound
 from bot.services.moderation import Action, Target
 from handlers import steps
-from handlers.moderation import ask_block, block_with_reason, refused, tell, when
+from handlers.moderation import ask_block, block_with_reason, refused, when
 
 AUDIT_PAGE = 20
 TARGET_RE = re.compile(r"^#?(u?)(\d{1,9})$", re.IGNORECASE)

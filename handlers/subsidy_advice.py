@@ -13,16 +13,13 @@ sequenceDiagram
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram import Update
 
 from bot.engine import END, BotContext, Flow, Router, StepResult, begin
 from bot.i18n import N_, _, ngettext, use_locale
-from bot.replies import button, clip, esc, fit, keyboard, send, show
+from bot.replies import button, clip, esc, keyboard, send, show, tell
 from bot.services import citizens, places, subsidies
 from bot.services.errors import InvalidValue, NotAllowed, NotFound
 from bot.services.subsidies import Advice
@@ -40,18 +37,6 @@ class Step(Flow):
     REPLY = "adv.reply"
 
 
-async def tell(context: BotContext, telegram_id: int, language: str, text: Callable[[], str],
-               markup: Callable[[], InlineKeyboardMarkup | None] | None = None) -> bool:
-    """Send someone else a message built in THEIR language; False when it cannot be delivered."""
-    with use_locale(language):
-        body, buttons = fit(text()), markup() if markup else None
-    try:
-        await context.bot.send_message(telegram_id, body, parse_mode=ParseMode.HTML, reply_markup=buttons,
-                                       disable_web_page_preview=True)
-    except TelegramError as error:
-        log.info("advice message not delivered: %s", error.message)
-        return False
-    return True
 
 
 async def request_text(advice: Advice, locale: str) -> str:
