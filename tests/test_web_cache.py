@@ -44,3 +44,16 @@ async def test_switched_off_with_zero(aiohttp_client, database_url):
     await seed.initiative("Speeltuin aan de Parkweg")
     response = await client.get("/initiatieven")
     assert "X-Cache" not in response.headers and "Speeltuin" in await response.text()
+
+
+async def test_concurrent_requests_for_one_page_share_one_rendering(aiohttp_client, database_url):
+    import asyncio
+
+    client = await aiohttp_client(create_app(harness.test_settings(database_url, web_cache_seconds=60)))
+    await seed.initiative("Buurtmoestuin")
+    responses = await asyncio.gather(*(client.get("/statistieken") for _ in range(20)))
+    assert all(response.status == 200 for response in responses)
+    caches = [response.headers["X-Cache"] for response in responses]
+    assert caches.count("miss") == 1 and caches.count("hit") == 19
+    bodies = {await response.text() for response in responses}
+    assert len(bodies) == 1

@@ -3,11 +3,13 @@
 Public pages show the same thing to everyone, and a few seconds of delay in showing a new
 initiative is invisible to readers, while rendering a list or the statistics costs database
 queries. So a successful GET of a web view route is kept for WEB_CACHE_SECONDS (default 10) per
-address and language, in a bounded LRU map, per process. 0 switches it off.
+address and language, in a bounded LRU map, per process. Concurrent requests for a page that is
+being rendered wait for that one rendering instead of each asking the database. 0 switches it off.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ class PageCache:
         self.seconds = seconds
         self.max_entries = max_entries
         self.pages: OrderedDict[tuple[str, str], CachedPage] = OrderedDict()
+        self.rendering: dict[tuple[str, str], asyncio.Future[None]] = {}
 
     def get(self, key: tuple[str, str]) -> CachedPage | None:
         """A fresh cached page, or None."""
@@ -80,16 +83,27 @@ async def page_cache(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     cache: PageCache = request.app[PAGE_CACHE]
     key = (request.path_qs, current_locale.get())
+    if key in cache.rendering:  # another request renders this page right now: wait for it, not the database
+        await asyncio.shield(cache.rendering[key])
     page = cache.get(key)
     if page is not None:
-        response = web.Response(status=page.status, body=page.body)
-        for name, value in page.headers:
-            response.headers[name] = value
-        response.headers["X-Cache"] = "hit"
+        return _from_cache(page)
+    done = cache.rendering[key] = asyncio.get_running_loop().create_future()
+    try:
+        response = await handler(request)
+        if isinstance(response, web.Response) and response.status == 200 \
+                and isinstance(response.body, (bytes, bytearray)) and "Set-Cookie" not in response.headers:
+            cache.put(key, response)
+            response.headers["X-Cache"] = "miss"
         return response
-    response = await handler(request)
-    if isinstance(response, web.Response) and response.status == 200 \
-            and isinstance(response.body, (bytes, bytearray)) and "Set-Cookie" not in response.headers:
-        cache.put(key, response)
-        response.headers["X-Cache"] = "miss"
+    finally:
+        del cache.rendering[key]
+        done.set_result(None)
+
+
+def _from_cache(page: CachedPage) -> web.Response:
+    response = web.Response(status=page.status, body=page.body)
+    for name, value in page.headers:
+        response.headers[name] = value
+    response.headers["X-Cache"] = "hit"
     return response
