@@ -54,9 +54,7 @@ class Service:
             self.port = self.runner.addresses[0][1]
         self.application = build_application(self.settings, self.api_base_url)
         self.slot.application = self.application
-        # The sandbox's emulation is in this process: a short long-poll lets Ctrl-C stop at once.
-        poll_timeout = 2 if self.settings.sandbox else 10
-        await start_application(self.application, poll_timeout=poll_timeout)  # webhook: setWebhook now
+        await start_application(self.application)  # webhook mode: setWebhook once the route is ready
 
     async def stop(self) -> None:
         """Stop fetching updates, finish the ones in flight, close the web server and the database."""
