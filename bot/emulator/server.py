@@ -409,6 +409,8 @@ async def bot_api(request: web.Request) -> web.Response:
     try:
         params = await read_params(request)
         result = await handler(request, world, params)
+    except ConnectionResetError:  # the bot went away mid-request (it is shutting down): nobody to answer
+        return web.Response(status=499)
     except BadRequest as error:
         world.counters.bad_requests += 1
         return web.json_response({"ok": False, "error_code": 400, "description": str(error)}, status=400)
