@@ -38,8 +38,11 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 
 
 def _write(path: Path, catalog: Catalog) -> None:
-    """Write a catalog atomically (a reader never sees a half-written file)."""
+    """Write a catalog atomically (a reader never sees a half-written file); its header is not fuzzy."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if catalog.locale is not None:
+        catalog.fuzzy = False
+        catalog.project, catalog.version = "samen-voor-elkaar", "0.1.0"
     partial = path.with_suffix(".po.partial")
     with partial.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
@@ -116,6 +119,8 @@ def missing(template_path: Path = POT) -> dict[str, list[str]]:
                 if translated else []
             if translated is None or translated.fuzzy or not strings or not all(strings):
                 gaps.append(message.id if isinstance(message.id, str) else message.id[0])
+        if catalog.fuzzy:
+            gaps.append("(the catalog header is marked fuzzy)")
         result[locale] = gaps
     return result
 
