@@ -37,7 +37,7 @@ from tests.production_proxy import Proxy
 
 pytestmark = pytest.mark.skipif(
     postgres_url() is None,
-    reason="several workers share one PostgreSQL: set TEST_DATABASE_URL=postgres://... (scripts/test does)")
+    reason="several workers share one PostgreSQL: set TEST_DATABASE_URL=postgres://... (.ci/run does)")
 
 TOKEN = "123456789:WORKERStestTOKENworkersTESTtoken0001"
 SECRET = "workers-Secret_token"

@@ -1,7 +1,7 @@
 """Every kind of web page (and the style sheet) is valid according to the Nu HTML Checker (vnu.jar).
 
 The checker comes from the npm package vnu-jar, pinned in tools/vnu/package-lock.json; this test
-installs it there when it is missing (scripts/test does too). It needs Java.
+installs it there when it is missing (.ci/run does too). It needs Java.
 """
 
 from __future__ import annotations
