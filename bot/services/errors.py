@@ -1,5 +1,6 @@
 """Typed outcomes a domain operation can report; the presentation picks the text."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -39,3 +40,23 @@ class LimitReached(DomainError):
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an imported file: where (line, field) and what."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+class ImportFailed(DomainError):
+    """An imported file is not valid; nothing was changed."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s)")
+        self.errors = errors

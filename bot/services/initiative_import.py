@@ -26,14 +26,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from bot.services import initiatives, places
-from bot.services.errors import DomainError, InvalidValue
+from bot.services.errors import ImportFailed, InvalidValue, RowError
 from models.initiative import Initiative, Status
 from models.region import Municipality, Theme
 
@@ -46,24 +45,6 @@ HELP_SYNONYMS = {"vrijwilligers": "volunteers", "vrijwilliger": "volunteers", "g
                  "materialen": "materials"}
 INITIATOR_NAME_MAX = 64
 MAX_ROWS = 10_000
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}"
-
-
-class ImportFailed(DomainError):
-    """The file is not valid; nothing was imported."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s)")
-        self.errors = errors
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import DomainError
+from bot.services.errors import ImportFailed, RowError
 from bot.services.subsidies import MAX_AMOUNT_CENTS, ApplicantType
 from models.region import Municipality, Theme
 from models.subsidy import SubsidyRoute
@@ -50,26 +50,6 @@ YAML_HEADER = """\
 # Subsidy routes of the subsidy desk, exported by `python -m bot subsidies export`.
 # Edit and load again with `python -m bot subsidies import FILE` (rows are matched on code).
 """
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in a file: where (line, field) and what."""
-
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}"
-
-
-class ImportFailed(DomainError):
-    """The file is not valid; nothing was changed."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s)")
-        self.errors = errors
 
 
 @dataclass
